@@ -1,0 +1,224 @@
+package dockerfile
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// Stage is one build stage: a FROM and the instructions after it.
+type Stage struct {
+	Index int
+	// From is the FROM instruction that opens the stage.
+	From *Instruction
+	// Name is the stage name after AS, as written ("" when unnamed).
+	Name string
+	// BaseName is the image or stage after FROM, as written ("${BASE}:${TAG}").
+	BaseName string
+	// Base is BaseName with the global ARG defaults (and the automatic
+	// platform ARGs) expanded.
+	Base string
+	// Unresolved lists the variables in BaseName that have no value: an ARG
+	// declared without default, or not declared at all. Rules must not guess
+	// the image when it is non-empty.
+	Unresolved []string
+	// Platform is the --platform flag value as written.
+	Platform string
+	// BaseStage is the earlier stage this one is built on, when FROM names one.
+	BaseStage *Stage
+	// Instructions are the stage's instructions after FROM.
+	Instructions []*Instruction
+}
+
+// DisplayName is the stage name, or its index when it has none.
+func (s *Stage) DisplayName() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return "stage " + strconv.Itoa(s.Index)
+}
+
+// Image returns the base image reference when the stage is built on an image
+// whose name is fully known (not on another stage, not "scratch").
+func (s *Stage) Image() (ImageRef, bool) {
+	if s.BaseStage != nil || len(s.Unresolved) > 0 || s.Base == "" || strings.EqualFold(s.Base, "scratch") {
+		return ImageRef{}, false
+	}
+	return ParseImageRef(s.Base), true
+}
+
+// BaseWord returns the FROM word holding the base name (for positions).
+func (s *Stage) BaseWord() Word {
+	ws := s.From.Words()
+	if len(ws) == 0 {
+		return Word{Text: "", Offset: s.From.ArgsOffset, Range: s.From.KeywordRange()}
+	}
+	return ws[0]
+}
+
+// NameWord returns the FROM word holding the stage name, if any.
+func (s *Stage) NameWord() (Word, bool) {
+	ws := s.From.Words()
+	if len(ws) >= 3 {
+		return ws[2], true
+	}
+	return Word{}, false
+}
+
+// FindStage returns the stage a --from value or FROM refers to among the
+// stages before index before (all stages when before < 0): by name (case
+// insensitive, as BuildKit) or by index.
+func (f *File) FindStage(ref string, before int) *Stage {
+	limit := len(f.Stages)
+	if before >= 0 && before < limit {
+		limit = before
+	}
+	for _, s := range f.Stages[:limit] {
+		if s.Name != "" && strings.EqualFold(s.Name, ref) {
+			return s
+		}
+	}
+	if n, ok := atoi(ref); ok && n >= 0 && n < limit {
+		return f.Stages[n]
+	}
+	return nil
+}
+
+// PlatformArgs are the automatic platform ARGs BuildKit defines in the
+// global scope. hoist lints for linux/amd64 unless told otherwise.
+var PlatformArgs = map[string]string{
+	"BUILDPLATFORM":  "linux/amd64",
+	"BUILDOS":        "linux",
+	"BUILDARCH":      "amd64",
+	"BUILDVARIANT":   "",
+	"TARGETPLATFORM": "linux/amd64",
+	"TARGETOS":       "linux",
+	"TARGETARCH":     "amd64",
+	"TARGETVARIANT":  "",
+}
+
+// Env is a variable scope for expansion.
+type Env struct {
+	vals map[string]string
+	set  map[string]bool // declared with a value
+}
+
+// NewEnv returns an empty scope.
+func NewEnv() *Env { return &Env{vals: map[string]string{}, set: map[string]bool{}} }
+
+// Set defines name with a value.
+func (e *Env) Set(name, value string) { e.vals[name] = value; e.set[name] = true }
+
+// Get implements shell.EnvGetter: only variables with a value match.
+func (e *Env) Get(name string) (string, bool) {
+	if !e.set[name] {
+		return "", false
+	}
+	v, ok := e.vals[name]
+	return v, ok
+}
+
+// Keys implements shell.EnvGetter.
+func (e *Env) Keys() []string {
+	keys := make([]string, 0, len(e.vals))
+	for k := range e.set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Has reports whether name has a value.
+func (e *Env) Has(name string) bool { return e.set[name] }
+
+// Clone copies the scope.
+func (e *Env) Clone() *Env {
+	c := NewEnv()
+	for k := range e.set {
+		c.Set(k, e.vals[k])
+	}
+	return c
+}
+
+// Expand expands word in env with BuildKit's shell lexer, returning the
+// result and the names that had no value.
+func (f *File) Expand(word string, env *Env) (string, []string) {
+	lex := shell.NewLex(f.EscapeToken)
+	res, err := lex.ProcessWordWithMatches(word, env)
+	if err != nil {
+		return word, []string{word}
+	}
+	var unmatched []string
+	for k := range res.Unmatched {
+		unmatched = append(unmatched, k)
+	}
+	sort.Strings(unmatched)
+	return res.Result, unmatched
+}
+
+// GlobalEnv returns the global scope: the automatic platform ARGs, then the
+// global ARGs with their defaults (overridden by buildArgs), in order.
+func (f *File) GlobalEnv(buildArgs map[string]string) *Env {
+	env := NewEnv()
+	for k, v := range PlatformArgs {
+		env.Set(k, v)
+	}
+	for _, in := range f.GlobalArgs {
+		arg, ok := in.Typed.(*instructions.ArgCommand)
+		if !ok {
+			continue
+		}
+		for _, kv := range arg.Args {
+			if v, ok := buildArgs[kv.Key]; ok {
+				env.Set(kv.Key, v)
+				continue
+			}
+			if kv.Value == nil {
+				continue
+			}
+			v, _ := f.Expand(*kv.Value, env)
+			env.Set(kv.Key, v)
+		}
+	}
+	return env
+}
+
+// resolveStages fills names, bases and stage links.
+func (f *File) resolveStages() {
+	env := f.GlobalEnv(nil)
+	for _, s := range f.Stages {
+		if st, ok := s.From.Typed.(*instructions.Stage); ok {
+			s.Name = st.Name
+			s.BaseName = st.BaseName
+			s.Platform = st.Platform
+		} else {
+			ws := s.From.Words()
+			if len(ws) > 0 {
+				s.BaseName = ws[0].Text
+			}
+			if len(ws) >= 3 && strings.EqualFold(ws[1].Text, "as") {
+				s.Name = strings.ToLower(ws[2].Text)
+			}
+		}
+		// BuildKit lower-cases stage names; keep the spelling as written for messages.
+		if w, ok := s.NameWord(); ok && strings.EqualFold(w.Text, s.Name) {
+			s.Name = w.Text
+		}
+		s.Base, s.Unresolved = f.Expand(s.BaseName, env)
+		if len(s.Unresolved) == 0 {
+			s.BaseStage = f.FindStage(s.Base, s.Index)
+			if s.BaseStage != nil && s.BaseStage.Name == "" {
+				// A bare index does not name a stage in FROM.
+				s.BaseStage = nil
+			}
+		}
+	}
+}
+
+func atoi(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
