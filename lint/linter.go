@@ -301,13 +301,14 @@ func (p pragma) hasRule(r *Rule) bool {
 }
 
 // nextInstruction is the first instruction that starts after line, provided
-// only comments (or other pragmas) stand between.
+// only comment lines (other pragmas) stand between; a blank line breaks the
+// link, as in hadolint.
 func nextInstruction(f *dockerfile.File, line int) *dockerfile.Instruction {
 	for _, in := range f.Instructions {
 		if in.Range.Start.Line > line {
 			for l := line + 1; l < in.Range.Start.Line; l++ {
 				t := strings.TrimSpace(f.Line(l))
-				if t != "" && !strings.HasPrefix(t, "#") {
+				if !strings.HasPrefix(t, "#") {
 					return nil
 				}
 			}

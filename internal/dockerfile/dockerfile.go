@@ -99,8 +99,13 @@ func Parse(name string, src []byte) *File {
 		typed, perr := instructions.ParseInstructionWithLinter(n, quiet)
 		if perr != nil {
 			in.Err = f.parseError(perr)
-			if in.Err.Range.Start.Line == 0 || !in.Range.ContainsLine(in.Err.Range.Start.Line) {
-				in.Err.Range = in.Range
+			in.Err.Range = in.LineRange()
+			// Point at the offending flag when BuildKit names one.
+			for _, fl := range in.Flags {
+				if strings.Contains(in.Err.Msg, "--"+fl.Name) {
+					in.Err.Range = fl.Range
+					break
+				}
 			}
 		} else {
 			in.Typed = typed

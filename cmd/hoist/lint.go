@@ -1,0 +1,339 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hoistci/hoist/internal/ui"
+	"github.com/hoistci/hoist/lint"
+	"github.com/hoistci/hoist/lint/format"
+	"github.com/hoistci/hoist/lint/rules"
+)
+
+// outputSpec is one -f FORMAT [-o FILE] pair.
+type outputSpec struct {
+	format string
+	file   string // "" = stdout
+}
+
+// outputList collects -f/-o in command-line order: -o writes the format of
+// the -f just before it.
+type outputList struct {
+	specs []outputSpec
+	err   error
+}
+
+type formatFlag struct{ l *outputList }
+
+func (f formatFlag) String() string { return "" }
+func (f formatFlag) Type() string   { return "format" }
+func (f formatFlag) Set(v string) error {
+	if _, err := format.Lookup(v); err != nil {
+		return err
+	}
+	f.l.specs = append(f.l.specs, outputSpec{format: strings.ToLower(v)})
+	return nil
+}
+
+type outputFlag struct{ l *outputList }
+
+func (f outputFlag) String() string { return "" }
+func (f outputFlag) Type() string   { return "file" }
+func (f outputFlag) Set(v string) error {
+	n := len(f.l.specs)
+	if n == 0 {
+		return fmt.Errorf("-o %s must follow the -f FORMAT it writes (e.g. -f sarif -o hoist.sarif)", v)
+	}
+	if f.l.specs[n-1].file != "" {
+		return fmt.Errorf("-o %s: format %s already writes to %s; give -f again for another output", v, f.l.specs[n-1].format, f.l.specs[n-1].file)
+	}
+	f.l.specs[n-1].file = v
+	return nil
+}
+
+type lintOptions struct {
+	outputs             outputList
+	config              string
+	ignore              []string
+	failureThreshold    string
+	noFail              bool
+	trusted             []string
+	overrides           map[lint.Severity][]string
+	requireLabels       []string
+	strictLabels        bool
+	disableIgnorePragma bool
+	color               string
+	stdinName           string
+}
+
+func (a *app) newLintCmd() *cobra.Command {
+	o := &lintOptions{overrides: map[lint.Severity][]string{}}
+	var overrideErr, overrideWarn, overrideInfo, overrideStyle []string
+	cmd := &cobra.Command{
+		Use:   "lint [PATH ...]",
+		Short: "Check Dockerfiles (hadolint-compatible rules, BuildKit's checks, and more)",
+		Long: `Lint Dockerfiles. PATH may be a file, a directory (searched recursively for
+Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile and
+Containerfile.*; .git, node_modules and vendor are skipped) or '-' for stdin.
+With no PATH, ./Dockerfile is linted.
+
+Configuration comes from .hadolint.yaml (read as hadolint reads it, found as
+hadolint finds it, or named with -c), then HOIST_* environment variables
+(HADOLINT_* are honoured too), then flags; later sources win.
+
+Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
+'# hadolint stage ignore=...', the same with 'hoist' (a reason may follow
+' -- '), and BuildKit's '# check=skip=A,B;error=true' directive.`,
+		Example: `  hoist lint                                  # ./Dockerfile
+  hoist lint services/ --failure-threshold warning
+  hoist lint -f sarif -o hoist.sarif -f tty Dockerfile
+  cat Dockerfile | hoist lint -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.outputs.err != nil {
+				return badInput("%s", o.outputs.err)
+			}
+			o.overrides[lint.Error] = overrideErr
+			o.overrides[lint.Warning] = overrideWarn
+			o.overrides[lint.Info] = overrideInfo
+			o.overrides[lint.Style] = overrideStyle
+			return a.runLint(cmd, o, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.VarP(formatFlag{&o.outputs}, "format", "f", "report format: "+strings.Join(format.Names(), "|")+" (repeatable, each with its own -o)")
+	fl.VarP(outputFlag{&o.outputs}, "output", "o", "write the preceding --format to FILE instead of stdout")
+	fl.StringVarP(&o.config, "config", "c", "", "configuration file (.hadolint.yaml format); default: searched as hadolint does")
+	fl.StringArrayVar(&o.ignore, "ignore", nil, "ignore a rule (ID, name or BuildKit check name; repeatable)")
+	fl.StringVar(&o.failureThreshold, "failure-threshold", "", "fail when a finding is at least this severe: error|warning|info|style|none (default info)")
+	fl.BoolVar(&o.noFail, "no-fail", false, "exit 0 whatever is found (unless the input is unusable)")
+	fl.StringArrayVar(&o.trusted, "trusted-registry", nil, "allow FROM images only from this registry (repeatable; DL3026)")
+	fl.StringArrayVar(&overrideErr, "error", nil, "make a rule's findings errors (repeatable)")
+	fl.StringArrayVar(&overrideWarn, "warning", nil, "make a rule's findings warnings (repeatable)")
+	fl.StringArrayVar(&overrideInfo, "info", nil, "make a rule's findings info (repeatable)")
+	fl.StringArrayVar(&overrideStyle, "style", nil, "make a rule's findings style (repeatable)")
+	fl.StringArrayVar(&o.requireLabels, "require-label", nil, "require a label, NAME:TYPE (text|url|spdx|hash|rfc3339|semver|email; repeatable)")
+	fl.BoolVar(&o.strictLabels, "strict-labels", false, "report labels that the label schema does not list")
+	fl.BoolVar(&o.disableIgnorePragma, "disable-ignore-pragma", false, "make inline ignore pragmas ineffective")
+	fl.StringVar(&o.color, "color", "auto", "colour: auto|always|never (NO_COLOR is honoured)")
+	fl.StringVar(&o.stdinName, "stdin-filename", "-", "file name to report for the Dockerfile read from stdin")
+	return cmd
+}
+
+// lintConfig layers the config file, the environment and the flags.
+func (a *app) lintConfig(cmd *cobra.Command, o *lintOptions) (lint.Config, error) {
+	cfg := lint.DefaultConfig()
+	path := o.config
+	if path == "" {
+		path = lint.FindConfigFile()
+	} else if _, err := os.Stat(path); err != nil {
+		return cfg, badInput("config file %s: not found; check the -c path", path)
+	}
+	if path != "" {
+		if strings.HasSuffix(path, ".hcl") {
+			return cfg, badInput("%s: the lint block of hoist.hcl is not read yet; use a .hadolint.yaml for lint settings", path)
+		}
+		s, warnings, err := lint.LoadConfigFile(path)
+		if err != nil {
+			return cfg, badInput("%s", err)
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(a.stderr, "hoist: warning: %s\n", w)
+		}
+		s.Apply(&cfg)
+	}
+	env, err := lint.EnvSettings(a.getenv)
+	if err != nil {
+		return cfg, badInput("%s", err)
+	}
+	env.Apply(&cfg)
+
+	flags := lint.Settings{Source: "flags", Ignored: o.ignore, TrustedRegistries: o.trusted, Overrides: map[string]lint.Severity{}}
+	for sev, names := range o.overrides {
+		for _, n := range names {
+			flags.Overrides[n] = sev
+		}
+	}
+	if o.failureThreshold != "" {
+		sev, err := lint.ParseSeverity(o.failureThreshold)
+		if err != nil || sev == lint.Ignore {
+			return cfg, badInput("invalid --failure-threshold %q: use error, warning, info, style or none", o.failureThreshold)
+		}
+		flags.FailureThreshold = &sev
+	}
+	if cmd.Flags().Changed("no-fail") {
+		flags.NoFail = &o.noFail
+	}
+	if cmd.Flags().Changed("strict-labels") {
+		flags.StrictLabels = &o.strictLabels
+	}
+	if cmd.Flags().Changed("disable-ignore-pragma") {
+		flags.DisableIgnorePragma = &o.disableIgnorePragma
+	}
+	if len(o.requireLabels) > 0 {
+		flags.LabelSchema = map[string]string{}
+		for _, rl := range o.requireLabels {
+			name, typ, _ := strings.Cut(rl, ":")
+			if typ == "" {
+				typ = "text"
+			}
+			if !isLabelType(typ) {
+				return cfg, badInput("--require-label %s: %q is not a label type: use one of %s", rl, typ, strings.Join(lint.LabelTypes, ", "))
+			}
+			flags.LabelSchema[name] = typ
+		}
+	}
+	flags.Apply(&cfg)
+	return cfg, nil
+}
+
+func isLabelType(t string) bool {
+	for _, x := range lint.LabelTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
+	colorMode, err := ui.ParseColorMode(o.color)
+	if err != nil {
+		return badInput("%s", err)
+	}
+	cfg, err := a.lintConfig(cmd, o)
+	if err != nil {
+		return err
+	}
+	reg := rules.Registry()
+	for _, n := range cfg.UnknownRuleNames(reg) {
+		fmt.Fprintf(a.stderr, "hoist: warning: configuration names unknown rule %q; it has no effect\n", n)
+	}
+
+	specs := o.outputs.specs
+	if len(specs) == 0 {
+		f := cfg.Format
+		if f == "" {
+			f = "tty"
+		}
+		if _, err := format.Lookup(f); err != nil {
+			return badInput("%s", err)
+		}
+		specs = []outputSpec{{format: f}}
+	}
+	toStdout := 0
+	for _, s := range specs {
+		if s.file == "" {
+			toStdout++
+		}
+	}
+	if toStdout > 1 {
+		return badInput("%d formats would be written to stdout; give all but one an -o FILE", toStdout)
+	}
+
+	inputs, err := a.readInputs(args, o.stdinName)
+	if err != nil {
+		return err
+	}
+	linter := lint.New(reg, cfg)
+	results := linter.LintAll(inputs)
+
+	wd, _ := os.Getwd()
+	report := &format.Report{
+		Results:   results,
+		Rules:     reg,
+		Tool:      format.Tool{Name: "hoist", Version: buildVersion().Version, InformationURI: "https://github.com/hoistci/hoist"},
+		WorkDir:   wd,
+		Threshold: cfg.FailureThreshold,
+	}
+	for _, s := range specs {
+		if err := a.writeReport(s, report, colorMode); err != nil {
+			return err
+		}
+	}
+	if !cfg.NoFail && lint.Failed(results, cfg.FailureThreshold) {
+		return errCheckFailed
+	}
+	return nil
+}
+
+func (a *app) writeReport(s outputSpec, r *format.Report, mode ui.ColorMode) error {
+	if s.file == "" {
+		f, _ := a.stdout.(*os.File)
+		color := ui.UseColor(mode, f, a.getenv)
+		if f == nil && mode == ui.ColorAlways {
+			color = true
+		}
+		return format.Write(s.format, a.stdout, r, format.Options{Color: color})
+	}
+	if dir := filepath.Dir(s.file); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return opFailed(fmt.Errorf("create directory for %s: %w", s.file, err))
+		}
+	}
+	// Write to a temporary file and rename, so a reader never sees half a report.
+	tmp, err := os.CreateTemp(filepath.Dir(s.file), "."+filepath.Base(s.file)+".*")
+	if err != nil {
+		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := format.Write(s.format, tmp, r, format.Options{Color: mode == ui.ColorAlways}); err != nil {
+		tmp.Close()
+		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
+	}
+	if err := tmp.Close(); err != nil {
+		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return opFailed(err)
+	}
+	if err := os.Rename(tmp.Name(), s.file); err != nil {
+		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
+	}
+	return nil
+}
+
+// readInputs discovers and reads the files to lint.
+func (a *app) readInputs(args []string, stdinName string) ([]lint.Input, error) {
+	if len(args) == 0 {
+		if _, err := os.Stat("Dockerfile"); err != nil {
+			return nil, badInput("no Dockerfile in the current directory: give a path (a file, a directory, or - for stdin)")
+		}
+		args = []string{"Dockerfile"}
+	}
+	paths, err := lint.Discover(args)
+	if err != nil {
+		return nil, badInput("%s", err)
+	}
+	if len(paths) == 0 {
+		return nil, badInput("no Dockerfiles found in %s (looked for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile, Containerfile.*)", strings.Join(args, ", "))
+	}
+	inputs := make([]lint.Input, 0, len(paths))
+	for _, p := range paths {
+		if p == "-" {
+			data, err := io.ReadAll(a.stdin)
+			if err != nil {
+				return nil, badInput("read stdin: %s", err)
+			}
+			inputs = append(inputs, lint.Input{Path: stdinName, Content: data})
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, badInput("cannot read %s: %s", p, unwrapPathError(err))
+		}
+		inputs = append(inputs, lint.Input{Path: p, Content: data})
+	}
+	return inputs, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// hoist runs the CLI in-process in dir with the given stdin and environment.
+func hoist(t *testing.T, dir, stdin string, env map[string]string, args ...string) result {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
+	code := a.run(args)
+	return result{code, out.String(), errb.String()}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(wd, "..", "..")
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const cleanDockerfile = `FROM alpine:3.22 AS build
+WORKDIR /src
+COPY --chmod=755 hello.sh /out/hello.sh
+
+FROM alpine:3.22
+COPY --from=build /out/hello.sh /usr/local/bin/hello
+USER 65534
+ENTRYPOINT ["/usr/local/bin/hello"]
+`
+
+func TestVersion(t *testing.T) {
+	r := hoist(t, "", "", nil, "version")
+	if r.code != 0 || !strings.Contains(r.stdout, runtime.Version()) || !strings.Contains(r.stdout, "commit:") {
+		t.Errorf("version: %+v", r)
+	}
+	r = hoist(t, "", "", nil, "version", "--format", "json")
+	var v versionInfo
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.GoVersion != runtime.Version() {
+		t.Errorf("version json: %v %+v", err, r)
+	}
+}
+
+func TestLintExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "clean", "Dockerfile"), cleanDockerfile)
+	writeFile(t, filepath.Join(dir, "bad", "Dockerfile"), "FROM ubuntu\nUSER app\nCMD [\"x\"]\n")
+
+	if r := hoist(t, filepath.Join(dir, "clean"), "", nil, "lint"); r.code != 0 || !strings.Contains(r.stdout, "no problems in 1 file") {
+		t.Errorf("clean ./Dockerfile: %+v", r)
+	}
+	r := hoist(t, dir, "", nil, "lint", "bad/Dockerfile")
+	if r.code != 1 || !strings.Contains(r.stdout, "bad/Dockerfile:1:6: warning DL3006") {
+		t.Errorf("findings must exit 1 with file:line:col: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "--no-fail", "bad/Dockerfile"); r.code != 0 {
+		t.Errorf("--no-fail: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "--failure-threshold", "error", "bad/Dockerfile"); r.code != 0 {
+		t.Errorf("threshold error with only warnings: %+v", r)
+	}
+	if r := hoist(t, dir, "", map[string]string{"HOIST_FAILURE_THRESHOLD": "error"}, "lint", "bad/Dockerfile"); r.code != 0 {
+		t.Errorf("HOIST_FAILURE_THRESHOLD: %+v", r)
+	}
+	if r := hoist(t, dir, "", map[string]string{"HOIST_FAILURE_THRESHOLD": "error"}, "lint", "--failure-threshold", "warning", "bad/Dockerfile"); r.code != 1 {
+		t.Errorf("flags beat env: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "--ignore", "tag-image-version", "bad/Dockerfile"); strings.Contains(r.stdout, "DL3006") {
+		t.Errorf("--ignore by name: %+v", r)
+	}
+
+	usage := [][]string{
+		{"lint", "--no-such-flag"},
+		{"lint", "--failure-threshold", "loud", "clean/Dockerfile"},
+		{"lint", "missing/Dockerfile"},
+		{"lint", "-o", "x.json", "clean/Dockerfile"},
+		{"lint", "-f", "json", "-f", "tty", "clean/Dockerfile"},
+		{"lint", "-f", "yaml", "clean/Dockerfile"},
+		{"lint", "--color", "sometimes", "clean/Dockerfile"},
+		{"lint", "-c", "nope.yaml", "clean/Dockerfile"},
+		{"no-such-command"},
+		{"version", "extra"},
+	}
+	for _, args := range usage {
+		if r := hoist(t, dir, "", nil, args...); r.code != 2 || r.stderr == "" {
+			t.Errorf("%v: want exit 2 with a message, got %+v", args, r)
+		}
+	}
+	// No Dockerfile in the working directory is bad input too.
+	if r := hoist(t, t.TempDir(), "", nil, "lint"); r.code != 2 || !strings.Contains(r.stderr, "no Dockerfile") {
+		t.Errorf("no ./Dockerfile: %+v", r)
+	}
+}
+
+func TestLintStdinAndOutputs(t *testing.T) {
+	dir := t.TempDir()
+	r := hoist(t, dir, "FROM ubuntu\n", nil, "lint", "-f", "json", "--stdin-filename", "svc/Dockerfile", "-")
+	var findings []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &findings); err != nil || r.code != 1 {
+		t.Fatalf("stdin json: %v %+v", err, r)
+	}
+	if findings[0]["file"] != "svc/Dockerfile" || findings[0]["code"] != "DL3006" || findings[0]["column"] != float64(6) {
+		t.Errorf("finding: %v", findings[0])
+	}
+
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM ubuntu\n")
+	r = hoist(t, dir, "", nil, "lint", "-f", "json", "-o", "out/report.json", "-f", "tty", "Dockerfile")
+	if r.code != 1 || !strings.Contains(r.stdout, "DL3006") {
+		t.Errorf("tty to stdout: %+v", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+	if err != nil || !strings.Contains(string(data), `"code":"DL3006"`) {
+		t.Errorf("json file: %v %s", err, data)
+	}
+}
+
+func TestLintConfigFileAndPragmas(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM ubuntu\nFROM debian:latest\n")
+	writeFile(t, filepath.Join(dir, ".hadolint.yaml"), "ignored: [DL3006]\nfailure-threshold: error\n")
+	r := hoist(t, dir, "", nil, "lint", "Dockerfile")
+	if r.code != 0 || strings.Contains(r.stdout, "DL3006") || !strings.Contains(r.stdout, "DL3007") {
+		t.Errorf(".hadolint.yaml found in the working directory: %+v", r)
+	}
+	writeFile(t, filepath.Join(dir, ".hadolint.yaml"), "failure-threshold: [\n")
+	if r := hoist(t, dir, "", nil, "lint", "Dockerfile"); r.code != 2 || !strings.Contains(r.stderr, ".hadolint.yaml:") {
+		t.Errorf("broken config: %+v", r)
+	}
+}
