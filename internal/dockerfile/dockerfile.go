@@ -51,7 +51,9 @@ type ParseError struct {
 	Range Range
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Range.Start.Line, e.Range.Start.Column, e.Msg) }
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%d:%d: %s", e.Range.Start.Line, e.Range.Start.Column, e.Msg)
+}
 
 // Directive is a parser directive such as "# syntax=docker/dockerfile:1".
 type Directive struct {
