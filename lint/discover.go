@@ -10,13 +10,14 @@ import (
 )
 
 // IsDockerfileName reports whether a file name is one hoist lints when it
-// walks a directory: Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile,
-// Containerfile, Containerfile.*.
+// walks a directory: Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile,
+// *.dockerfile, Containerfile, Containerfile.*, Containerfile-*.
 func IsDockerfileName(name string) bool {
 	switch {
 	case name == "Dockerfile", name == "Containerfile":
 		return true
-	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
+	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."),
+		strings.HasPrefix(name, "Dockerfile-"), strings.HasPrefix(name, "Containerfile-"):
 		// Not the ignore file that sits next to a Dockerfile.
 		return !strings.HasSuffix(name, ".dockerignore")
 	case strings.HasSuffix(name, ".Dockerfile"), strings.HasSuffix(name, ".dockerfile"):

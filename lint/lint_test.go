@@ -280,7 +280,7 @@ func TestDiscover(t *testing.T) {
 	dir := t.TempDir()
 	files := []string{
 		"Dockerfile", "api/Dockerfile.prod", "api/Dockerfile.prod.dockerignore", "web/app.Dockerfile",
-		"web/x.dockerfile", "Containerfile", ".hidden/Containerfile.dev", "node_modules/Dockerfile",
+		"web/x.dockerfile", "Containerfile", "web/Dockerfile-dev", ".hidden/Containerfile.dev", "node_modules/Dockerfile",
 		"vendor/Dockerfile", ".git/Dockerfile", "README.md", "notDockerfile",
 	}
 	for _, f := range files {
@@ -299,7 +299,7 @@ func TestDiscover(t *testing.T) {
 	for i := range got {
 		got[i] = strings.TrimPrefix(strings.TrimPrefix(got[i], dir), "/")
 	}
-	want := []string{".hidden/Containerfile.dev", "Containerfile", "Dockerfile", "api/Dockerfile.prod", "web/app.Dockerfile", "web/x.dockerfile", "README.md", "-"}
+	want := []string{".hidden/Containerfile.dev", "Containerfile", "Dockerfile", "api/Dockerfile.prod", "web/Dockerfile-dev", "web/app.Dockerfile", "web/x.dockerfile", "README.md", "-"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}

@@ -78,8 +78,9 @@ func (a *app) newLintCmd() *cobra.Command {
 		Use:   "lint [PATH ...]",
 		Short: "Check Dockerfiles (hadolint-compatible rules, BuildKit's checks, and more)",
 		Long: `Lint Dockerfiles. PATH may be a file, a directory (searched recursively for
-Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile and
-Containerfile.*; .git, node_modules and vendor are skipped) or '-' for stdin.
+Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile and the
+same Containerfile names; .git, node_modules and vendor are skipped) or '-'
+for stdin.
 With no PATH, ./Dockerfile is linted.
 
 Configuration comes from .hadolint.yaml (read as hadolint reads it, found as
@@ -310,7 +311,7 @@ func (a *app) readInputs(args []string, stdinName string) ([]lint.Input, error) 
 		return nil, badInput("%s", err)
 	}
 	if len(paths) == 0 {
-		return nil, badInput("no Dockerfiles found in %s (looked for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile, Containerfile.*)", strings.Join(args, ", "))
+		return nil, badInput("no Dockerfiles found in %s (looked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile and the same Containerfile names)", strings.Join(args, ", "))
 	}
 	inputs := make([]lint.Input, 0, len(paths))
 	for _, p := range paths {

@@ -1,0 +1,34 @@
+package dockerfile
+
+import (
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics and that every instruction's
+// positions lie inside the file.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"FROM a\nRUN x \\\n  y\n",
+		"FROM a\nCOPY <<A <<B /x\na\nA\nb\nB\n",
+		"# escape=`\nFROM a\nRUN x `\n\n  y\n",
+		"ARG X=1\nFROM ${X:-y} AS z\n",
+		"\ufeffFROM a\r\nRUN b\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file := Parse("Dockerfile", src)
+		n := len(file.Lines)
+		for _, in := range file.Instructions {
+			r := in.Range
+			if r.Start.Line < 1 || r.End.Line > n+1 || r.End.Line < r.Start.Line {
+				t.Fatalf("instruction %q at %v in %d lines", in.Keyword, r, n)
+			}
+			for _, w := range in.Words() {
+				if w.Range.Start.Line < r.Start.Line || w.Range.End.Line > r.End.Line {
+					t.Fatalf("word %q at %v outside %v", w.Text, w.Range, r)
+				}
+			}
+		}
+	})
+}
