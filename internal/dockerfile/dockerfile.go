@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -262,14 +261,3 @@ func (f *File) collectComments(heredocLines [][2]int) {
 		})
 	}
 }
-
-// continuationRegexp mirrors BuildKit's line-continuation rule for an escape token.
-func continuationRegexp(escape rune) *regexp.Regexp {
-	s := regexp.QuoteMeta(string(escape))
-	return regexp.MustCompile(`([^` + s + `])` + s + `[ \t]*$|^` + s + `[ \t]*$`)
-}
-
-var (
-	contBackslash = continuationRegexp('\\')
-	contBacktick  = continuationRegexp('`')
-)

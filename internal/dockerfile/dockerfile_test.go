@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -176,5 +177,24 @@ func TestCorpusLogicalLines(t *testing.T) {
 	}
 	if n < 400 {
 		t.Errorf("only %d corpus files", n)
+	}
+}
+
+// TestTrimContinuationMatchesBuildKit compares the regexp-free continuation
+// test with BuildKit's regular expression on tricky lines.
+func TestTrimContinuationMatchesBuildKit(t *testing.T) {
+	for _, esc := range []byte{'\\', '`'} {
+		e := string(esc)
+		re := regexp.MustCompile(`([^\` + e + `])\` + e + `[ \t]*$|^\` + e + `[ \t]*$`)
+		for _, line := range []string{"", e, e + " ", " " + e, "a" + e, "a " + e + " \t", "a" + e + e, e + e, "a" + e + "b", "ä" + e, "a\t" + e + "x", "x" + e + e + e} {
+			want, wantEnd := line, true
+			if re.MatchString(line) {
+				want, wantEnd = re.ReplaceAllString(line, "$1"), false
+			}
+			got, end := trimContinuation(line, esc)
+			if got != want || end != wantEnd {
+				t.Errorf("escape %s, %q: got (%q, %v), BuildKit (%q, %v)", e, line, got, end, want, wantEnd)
+			}
+		}
 	}
 }

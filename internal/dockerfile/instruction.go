@@ -243,35 +243,26 @@ func (f *File) newInstruction(n *parser.Node) *Instruction {
 // starting at line start, recording where every byte came from. It returns
 // the last physical line consumed.
 func (f *File) mapLogical(in *Instruction, start int) int {
-	re := contBackslash
-	if f.EscapeToken == '`' {
-		re = contBacktick
-	}
+	esc := byte(f.EscapeToken)
 	var b strings.Builder
-	var offs []Position
+	offs := make([]Position, 0, len(f.Line(start))+1)
 	add := func(line int, text string, byteCol int) {
 		phys := f.Line(line)
 		col := utf8.RuneCountInString(phys[:min(byteCol, len(phys))]) + 1
+		b.WriteString(text)
 		for i := 0; i < len(text); {
-			_, size := utf8.DecodeRuneInString(text[i:])
+			size := 1
+			if text[i] >= utf8.RuneSelf {
+				_, size = utf8.DecodeRuneInString(text[i:])
+			}
 			for k := 0; k < size; k++ {
 				offs = append(offs, Position{line, col})
 			}
-			b.WriteString(text[i : i+size])
 			i += size
 			col++
 		}
 	}
-	trimCont := func(s string) (string, bool) {
-		m := re.FindStringSubmatchIndex(s)
-		if m == nil {
-			return s, true
-		}
-		if m[2] >= 0 {
-			return s[:m[3]], false
-		}
-		return "", false
-	}
+	trimCont := func(s string) (string, bool) { return trimContinuation(s, esc) }
 
 	line := start
 	phys := f.Line(line)
@@ -304,6 +295,26 @@ func (f *File) mapLogical(in *Instruction, start int) int {
 	in.offsets = append(offs, endPos)
 	in.logical = b.String()
 	return line
+}
+
+// trimContinuation does what BuildKit's continuation regexp
+// `([^E])E[ \t]*$|^E[ \t]*$` does (E the escape token), without a regexp:
+// a line ending in an unescaped escape token continues on the next line.
+// It returns the line without the token and whether the line ends the
+// instruction.
+func trimContinuation(s string, esc byte) (string, bool) {
+	t := strings.TrimRight(s, " \t")
+	n := len(t)
+	if n == 0 || t[n-1] != esc {
+		return s, true
+	}
+	if n == 1 {
+		return "", false
+	}
+	if t[n-2] == esc {
+		return s, true
+	}
+	return t[:n-1], false
 }
 
 func isCommentLine(s string) bool {
