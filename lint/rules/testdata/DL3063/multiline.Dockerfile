@@ -1,0 +1,4 @@
+# want DL3063
+FROM \
+    alpine:3.20
+RUN echo hi
