@@ -104,4 +104,3 @@ func hs019Background(cmd string) string {
 	}
 	return ""
 }
-
