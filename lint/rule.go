@@ -29,6 +29,9 @@ type Rule struct {
 	Bad, Good string
 	// ExampleConfig is a .hadolint.yaml the examples need (label schemas, ...).
 	ExampleConfig string
+	// ExampleFiles are files the examples need beside the Dockerfile in
+	// the build context (name -> content), such as a .dockerignore.
+	ExampleFiles map[string]string
 	// Run inspects pass.File and reports findings.
 	Run func(pass *Pass)
 }

@@ -6,6 +6,7 @@ package ruledocs
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hoistci/hoist/lint"
@@ -44,6 +45,9 @@ func Page(reg *lint.Registry, r *lint.Rule) (string, error) {
 	if r.ExampleConfig != "" {
 		b.WriteString("\nThese examples use this `.hadolint.yaml`:\n\n```yaml\n" + ensureNL(r.ExampleConfig) + "```\n")
 	}
+	for _, name := range sortedKeys(r.ExampleFiles) {
+		fmt.Fprintf(&b, "\nWith this `%s` beside the Dockerfile:\n\n```text\n%s```\n", name, ensureNL(r.ExampleFiles[name]))
+	}
 	b.WriteString("\n## Turn it off\n\n")
 	fmt.Fprintf(&b, "- for one instruction: `# hoist ignore=%s -- why` (or `# hadolint ignore=%s`) on the line above it\n", r.Name, r.ID)
 	fmt.Fprintf(&b, "- for a stage or the whole file: `# hoist stage ignore=%s`, `# hoist global ignore=%s`\n", r.ID, r.ID)
@@ -60,23 +64,10 @@ func ensureNL(s string) string {
 
 // exampleOutput lints the bad example with only r enabled.
 func exampleOutput(reg *lint.Registry, r *lint.Rule) (string, error) {
-	cfg := lint.DefaultConfig()
-	for _, o := range reg.All() {
-		if o != r {
-			cfg.Ignored = append(cfg.Ignored, o.ID)
-		}
+	res, err := lint.LintExample(reg, r, r.Bad)
+	if err != nil {
+		return "", err
 	}
-	if r.Severity == lint.Ignore {
-		cfg.Overrides[r.ID] = lint.Info
-	}
-	if r.ExampleConfig != "" {
-		s, _, err := lint.ParseHadolintConfig("example", []byte(r.ExampleConfig))
-		if err != nil {
-			return "", fmt.Errorf("%s: example config: %w", r.ID, err)
-		}
-		s.Apply(&cfg)
-	}
-	res := lint.New(reg, cfg).Lint("Dockerfile", []byte(r.Bad))
 	var out bytes.Buffer
 	if err := format.Write("tty", &out, &format.Report{Results: []*lint.FileResult{res}, Rules: reg}, format.Options{}); err != nil {
 		return "", err
@@ -101,6 +92,15 @@ func Index(reg *lint.Registry) string {
 		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s |\n", r.ID, r.ID, r.Name, sev, strings.Join(r.Aliases, ", "), escapeCell(r.Summary))
 	}
 	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

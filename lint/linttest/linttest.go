@@ -51,24 +51,8 @@ func Run(t *testing.T, dir string, reg *lint.Registry, rules ...*lint.Rule) {
 		}
 		s.Apply(&cfg)
 	}
-	under := map[string]bool{}
-	for _, r := range rules {
-		under[r.ID] = true
-	}
-	for _, r := range reg.All() {
-		if !under[r.ID] {
-			cfg.Ignored = append(cfg.Ignored, r.ID)
-		}
-	}
 	// Rules that are off by default are on while they are tested.
-	for _, r := range rules {
-		if r.Severity == lint.Ignore {
-			if _, set := cfg.Overrides[r.ID]; !set {
-				cfg.Overrides[r.ID] = lint.Info
-			}
-		}
-	}
-	l := lint.New(reg, cfg)
+	l := lint.New(reg, lint.OnlyRules(cfg, reg, rules...))
 	n := 0
 	for _, e := range entries {
 		if e.IsDir() || e.Name() == "hadolint.yaml" || strings.HasPrefix(e.Name(), ".") {

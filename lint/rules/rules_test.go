@@ -80,28 +80,19 @@ func checkCoverage(t *testing.T, dir string) {
 func TestExamples(t *testing.T) {
 	reg := rules.Registry()
 	for _, r := range reg.All() {
-		cfg := lint.DefaultConfig()
-		for _, o := range reg.All() {
-			if o != r {
-				cfg.Ignored = append(cfg.Ignored, o.ID)
-			}
+		bad, err := lint.LintExample(reg, r, r.Bad)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if r.Severity == lint.Ignore {
-			cfg.Overrides[r.ID] = lint.Info
-		}
-		if r.ExampleConfig != "" {
-			s, _, err := lint.ParseHadolintConfig("example", []byte(r.ExampleConfig))
-			if err != nil {
-				t.Fatalf("%s: example config: %v", r.ID, err)
-			}
-			s.Apply(&cfg)
-		}
-		l := lint.New(reg, cfg)
-		if got := l.Lint("bad", []byte(r.Bad)).Findings; len(got) == 0 {
+		if len(bad.Findings) == 0 {
 			t.Errorf("%s: no finding on its bad example", r.ID)
 		}
-		if got := l.Lint("good", []byte(r.Good)).Findings; len(got) != 0 {
-			t.Errorf("%s: finding on its good example: %+v", r.ID, got[0])
+		good, err := lint.LintExample(reg, r, r.Good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(good.Findings) != 0 {
+			t.Errorf("%s: finding on its good example: %+v", r.ID, good.Findings[0])
 		}
 	}
 }
