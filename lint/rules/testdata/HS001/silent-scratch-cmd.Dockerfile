@@ -1,0 +1,5 @@
+FROM golang:1.26 AS build
+RUN CGO_ENABLED=0 go build -o /out/app .
+FROM scratch
+COPY --from=build /out/app /app
+CMD ["/app"]
