@@ -17,8 +17,8 @@ if command -v hadolint >/dev/null; then
 	names+=(hadolint)
 fi
 if command -v dockerfilelint >/dev/null; then
-	# dockerfilelint takes one path per run; it exits non-zero on findings.
-	cmds+=("for f in ${files[*]}; do dockerfilelint \$f >/dev/null 2>&1 || true; done")
+	# Batch mode: all files in one process (it exits non-zero on findings).
+	cmds+=("dockerfilelint -j ${files[*]}")
 	names+=(dockerfilelint)
 fi
 args=()

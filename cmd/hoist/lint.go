@@ -122,6 +122,25 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	fl.BoolVar(&o.disableIgnorePragma, "disable-ignore-pragma", false, "make inline ignore pragmas ineffective")
 	fl.StringVar(&o.color, "color", "auto", "colour: auto|always|never (NO_COLOR is honoured)")
 	fl.StringVar(&o.stdinName, "stdin-filename", "-", "file name to report for the Dockerfile read from stdin")
+
+	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return values, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	ruleNames := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, r := range rules.All() {
+			names = append(names, r.ID+"\t"+r.Name+": "+r.Summary, r.Name+"\t"+r.ID)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+	_ = cmd.RegisterFlagCompletionFunc("format", fixed(format.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("failure-threshold", fixed("error", "warning", "info", "style", "none"))
+	_ = cmd.RegisterFlagCompletionFunc("color", fixed("auto", "always", "never"))
+	for _, name := range []string{"ignore", "error", "warning", "info", "style"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, ruleNames)
+	}
 	return cmd
 }
 

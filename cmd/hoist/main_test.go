@@ -68,6 +68,22 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		if r := hoist(t, "", "", nil, "completion", shell); r.code != 0 || !strings.Contains(r.stdout, "hoist") {
+			t.Errorf("completion %s: %+v", shell, r.code)
+		}
+	}
+	r := hoist(t, "", "", nil, "__complete", "lint", "--ignore", "DL300")
+	if r.code != 0 || !strings.Contains(r.stdout, "DL3006\ttag-image-version") {
+		t.Errorf("rule completion: %+v", r)
+	}
+	r = hoist(t, "", "", nil, "__complete", "lint", "-f", "")
+	if !strings.Contains(r.stdout, "sarif") {
+		t.Errorf("format completion: %+v", r)
+	}
+}
+
 func TestLintExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "clean", "Dockerfile"), cleanDockerfile)
