@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -42,6 +43,9 @@ type File struct {
 	// Err is set when the file could not be parsed at all; Instructions is
 	// then empty. Errors confined to one instruction are on that instruction.
 	Err *ParseError
+
+	scopesOnce sync.Once
+	scopes     *Scopes
 }
 
 // ParseError is a syntax error with the position BuildKit's parser gives.

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -196,5 +197,49 @@ func TestTrimContinuationMatchesBuildKit(t *testing.T) {
 				t.Errorf("escape %s, %q: got (%q, %v), BuildKit (%q, %v)", e, line, got, end, want, wantEnd)
 			}
 		}
+	}
+}
+
+func TestStageChain(t *testing.T) {
+	f := Parse("Dockerfile", []byte("FROM alpine\nFROM 0\nFROM alpine AS one\nFROM one AS two\nFROM two\nFROM scratch AS s\nFROM SCRATCH\nFROM s\n"))
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	indexes := func(ss []*Stage) []int {
+		var out []int
+		for _, s := range ss {
+			out = append(out, s.Index)
+		}
+		return out
+	}
+	cases := []struct {
+		stage   int
+		chain   []int
+		scratch bool
+	}{
+		{0, []int{0}, false},
+		{1, []int{1}, false}, // a bare index does not name an unnamed stage in FROM
+		{2, []int{2}, false},
+		{3, []int{3, 2}, false},
+		{4, []int{4, 3, 2}, false},
+		{5, []int{5}, true},
+		{6, []int{6}, true},
+		{7, []int{7, 5}, false}, // built on scratch through stage s, not itself
+	}
+	for _, c := range cases {
+		s := f.Stages[c.stage]
+		if got := indexes(s.Chain()); !reflect.DeepEqual(got, c.chain) {
+			t.Errorf("stage %d: chain %v, want %v", c.stage, got, c.chain)
+		}
+		if s.IsScratch() != c.scratch {
+			t.Errorf("stage %d: IsScratch %v", c.stage, s.IsScratch())
+		}
+	}
+	// The parser never links a stage to a later one, but Chain must not
+	// loop on a model built by hand.
+	a, b := &Stage{Index: 0}, &Stage{Index: 1}
+	a.BaseStage, b.BaseStage = b, a
+	if got := indexes(a.Chain()); !reflect.DeepEqual(got, []int{0, 1}) {
+		t.Errorf("cycle: %v", got)
 	}
 }

@@ -47,6 +47,7 @@ type Instruction struct {
 	EmptyContinuationLines []int
 
 	logical  string
+	escape   rune       // the file's escape token
 	kwOffset int        // where the keyword starts in logical
 	offsets  []Position // offsets[i] is the position of logical[i]; len = len(logical)+1
 }
@@ -203,7 +204,7 @@ func (in *Instruction) OnbuildTrigger() string {
 
 // newInstruction builds the positioned instruction for a top-level AST node.
 func (f *File) newInstruction(n *parser.Node) *Instruction {
-	in := &Instruction{Node: n, Keyword: n.Value, Name: strings.ToLower(n.Value)}
+	in := &Instruction{Node: n, Keyword: n.Value, Name: strings.ToLower(n.Value), escape: f.EscapeToken}
 	lastLine := f.mapLogical(in, n.StartLine)
 	if in.logical != n.Original {
 		// The reconstruction disagrees with BuildKit (should not happen):

@@ -1,12 +1,11 @@
 package dockerfile
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 // Stage is one build stage: a FROM and the instructions after it.
@@ -31,6 +30,22 @@ type Stage struct {
 	BaseStage *Stage
 	// Instructions are the stage's instructions after FROM.
 	Instructions []*Instruction
+}
+
+// Chain returns the stage and the stages it is built FROM, nearest first:
+// the last one is built on an image, scratch or an unresolved name.
+func (s *Stage) Chain() []*Stage {
+	var out []*Stage
+	for cur := s; cur != nil && !slices.Contains(out, cur); cur = cur.BaseStage {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// IsScratch reports whether the stage itself (not through another stage)
+// is built FROM scratch.
+func (s *Stage) IsScratch() bool {
+	return s != nil && s.BaseStage == nil && len(s.Unresolved) == 0 && strings.EqualFold(strings.TrimSpace(s.Base), "scratch")
 }
 
 // DisplayName is the stage name, or its index when it has none.
@@ -87,108 +102,8 @@ func (f *File) FindStage(ref string, before int) *Stage {
 	return nil
 }
 
-// PlatformArgs are the automatic platform ARGs BuildKit defines in the
-// global scope. hoist lints for linux/amd64 unless told otherwise.
-var PlatformArgs = map[string]string{
-	"BUILDPLATFORM":  "linux/amd64",
-	"BUILDOS":        "linux",
-	"BUILDARCH":      "amd64",
-	"BUILDVARIANT":   "",
-	"TARGETPLATFORM": "linux/amd64",
-	"TARGETOS":       "linux",
-	"TARGETARCH":     "amd64",
-	"TARGETVARIANT":  "",
-}
-
-// Env is a variable scope for expansion.
-type Env struct {
-	vals map[string]string
-	set  map[string]bool // declared with a value
-}
-
-// NewEnv returns an empty scope.
-func NewEnv() *Env { return &Env{vals: map[string]string{}, set: map[string]bool{}} }
-
-// Set defines name with a value.
-func (e *Env) Set(name, value string) { e.vals[name] = value; e.set[name] = true }
-
-// Get implements shell.EnvGetter: only variables with a value match.
-func (e *Env) Get(name string) (string, bool) {
-	if !e.set[name] {
-		return "", false
-	}
-	v, ok := e.vals[name]
-	return v, ok
-}
-
-// Keys implements shell.EnvGetter.
-func (e *Env) Keys() []string {
-	keys := make([]string, 0, len(e.vals))
-	for k := range e.set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// Has reports whether name has a value.
-func (e *Env) Has(name string) bool { return e.set[name] }
-
-// Clone copies the scope.
-func (e *Env) Clone() *Env {
-	c := NewEnv()
-	for k := range e.set {
-		c.Set(k, e.vals[k])
-	}
-	return c
-}
-
-// Expand expands word in env with BuildKit's shell lexer, returning the
-// result and the names that had no value.
-func (f *File) Expand(word string, env *Env) (string, []string) {
-	lex := shell.NewLex(f.EscapeToken)
-	res, err := lex.ProcessWordWithMatches(word, env)
-	if err != nil {
-		return word, []string{word}
-	}
-	var unmatched []string
-	for k := range res.Unmatched {
-		unmatched = append(unmatched, k)
-	}
-	sort.Strings(unmatched)
-	return res.Result, unmatched
-}
-
-// GlobalEnv returns the global scope: the automatic platform ARGs, then the
-// global ARGs with their defaults (overridden by buildArgs), in order.
-func (f *File) GlobalEnv(buildArgs map[string]string) *Env {
-	env := NewEnv()
-	for k, v := range PlatformArgs {
-		env.Set(k, v)
-	}
-	for _, in := range f.GlobalArgs {
-		arg, ok := in.Typed.(*instructions.ArgCommand)
-		if !ok {
-			continue
-		}
-		for _, kv := range arg.Args {
-			if v, ok := buildArgs[kv.Key]; ok {
-				env.Set(kv.Key, v)
-				continue
-			}
-			if kv.Value == nil {
-				continue
-			}
-			v, _ := f.Expand(*kv.Value, env)
-			env.Set(kv.Key, v)
-		}
-	}
-	return env
-}
-
 // resolveStages fills names, bases and stage links.
 func (f *File) resolveStages() {
-	env := f.GlobalEnv(nil)
 	for _, s := range f.Stages {
 		if st, ok := s.From.Typed.(*instructions.Stage); ok {
 			s.Name = st.Name
@@ -207,6 +122,10 @@ func (f *File) resolveStages() {
 		if w, ok := s.NameWord(); ok && strings.EqualFold(w.Text, s.Name) {
 			s.Name = w.Text
 		}
+	}
+	// The names come first: TARGETSTAGE, in the global scope, is the last one.
+	env := f.GlobalEnv(nil)
+	for _, s := range f.Stages {
 		s.Base, s.Unresolved = f.Expand(s.BaseName, env)
 		if len(s.Unresolved) == 0 {
 			s.BaseStage = f.FindStage(s.Base, s.Index)

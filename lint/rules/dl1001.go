@@ -7,8 +7,8 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// saPragmaRe matches the ignore pragmas the engine honours (see lint/pragma.go).
-var saPragmaRe = regexp.MustCompile(`^(hadolint|hoist)[ \t]+(?:(global|stage)[ \t]+)?ignore[ \t]*=[ \t]*(.*)$`)
+// pragmaRe matches the ignore pragmas the engine honours (see lint/pragma.go).
+var pragmaRe = regexp.MustCompile(`^(hadolint|hoist)[ \t]+(?:(global|stage)[ \t]+)?ignore[ \t]*=[ \t]*(.*)$`)
 
 var DL1001 = register(&lint.Rule{
 	ID:       "DL1001",
@@ -26,7 +26,7 @@ var DL1001 = register(&lint.Rule{
 			if c.Directive {
 				continue
 			}
-			m := saPragmaRe.FindStringSubmatch(c.Text)
+			m := pragmaRe.FindStringSubmatch(c.Text)
 			if m == nil {
 				continue
 			}
@@ -37,13 +37,13 @@ var DL1001 = register(&lint.Rule{
 			case "stage":
 				scope = "the rest of the stage"
 			}
-			p.Reportf(c.Range, "Please refrain from using inline ignore pragmas `# hadolint ignore=DLxxxx` (this one ignores %s for %s): fix the finding, or record the exception in the lint configuration", saPragmaList(m[3]), scope)
+			p.Reportf(c.Range, "Please refrain from using inline ignore pragmas `# hadolint ignore=DLxxxx` (this one ignores %s for %s): fix the finding, or record the exception in the lint configuration", pragmaRules(m[3]), scope)
 		}
 	},
 })
 
-// saPragmaList is the rule list of a pragma without a trailing reason.
-func saPragmaList(s string) string {
+// pragmaRules is the rule list of a pragma without a trailing reason.
+func pragmaRules(s string) string {
 	if i := strings.Index(s, " --"); i >= 0 {
 		s = s[:i]
 	}

@@ -5,7 +5,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 )
 
@@ -25,41 +24,31 @@ var DL3000 = register(&lint.Rule{
 	Bad:  "FROM node:22.11\nWORKDIR app\nCOPY . .\n",
 	Good: "FROM node:22.11\nWORKDIR /app\nCOPY . .\n",
 	Run: func(p *lint.Pass) {
-		// set[s]: a WORKDIR was set in stage s or the stages it is built on.
-		set := map[*dockerfile.Stage]bool{}
-		saWalk(p.File, func(s *dockerfile.Stage, in *dockerfile.Instruction, sc *saScope) {
-			if in.Name != "workdir" || set[s] || saInheritsWorkdir(s) {
-				return
+		scopes := p.File.Scopes()
+		for _, s := range p.File.Stages {
+			for _, in := range s.Instructions {
+				// Only the first WORKDIR of the stage and the stages it is built on.
+				if in.Name != "workdir" || chainHas(s, in, "workdir") {
+					continue
+				}
+				raw := strings.TrimSpace(in.Args)
+				e := scopes.Before(in).Expand(raw)
+				dir := e.Result
+				if raw == "" || !e.Known() || dir == "" || isAbsPath(dir) {
+					continue
+				}
+				what := fmt.Sprintf("%q", dir)
+				if dir != raw {
+					what = fmt.Sprintf("%s (%q)", raw, dir)
+				}
+				p.Reportf(in.ArgsRange(), "Use absolute WORKDIR: %s is relative to the base image's working directory, which can change; write the full path (e.g. %s)", what, path.Join("/", dir))
 			}
-			set[s] = true
-			raw := strings.TrimSpace(in.Args)
-			dir, ok := sc.expand(raw)
-			if raw == "" || !ok || dir == "" || saAbsPath(dir) {
-				return
-			}
-			what := fmt.Sprintf("%q", dir)
-			if dir != raw {
-				what = fmt.Sprintf("%s (%q)", raw, dir)
-			}
-			p.Reportf(in.ArgsRange(), "Use absolute WORKDIR: %s is relative to the base image's working directory, which can change; write the full path (e.g. %s)", what, path.Join("/", dir))
-		})
+		}
 	},
 })
 
-// saInheritsWorkdir reports whether a stage this one is built on sets a WORKDIR.
-func saInheritsWorkdir(s *dockerfile.Stage) bool {
-	for b := s.BaseStage; b != nil && b.Index < s.Index; s, b = b, b.BaseStage {
-		for _, in := range b.Instructions {
-			if in.Name == "workdir" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// saAbsPath reports whether a WORKDIR path is absolute on Linux or Windows.
-func saAbsPath(p string) bool {
+// isAbsPath reports whether a WORKDIR path is absolute on Linux or Windows.
+func isAbsPath(p string) bool {
 	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
 		return true
 	}

@@ -22,30 +22,28 @@ var DL3002 = register(&lint.Rule{
 	Bad:  "FROM debian:12.8\nUSER root\nRUN apt-get update\n",
 	Good: "FROM debian:12.8\nUSER root\nRUN apt-get update\nUSER 10001:10001\n",
 	Run: func(p *lint.Pass) {
-		last := map[*dockerfile.Stage]*dockerfile.Instruction{}
-		root := map[*dockerfile.Stage]string{}
-		saWalk(p.File, func(s *dockerfile.Stage, in *dockerfile.Instruction, sc *saScope) {
-			if in.Name != "user" || in.Err != nil {
-				return
-			}
-			last[s] = in
-			delete(root, s)
-			if u, ok := sc.expand(strings.TrimSpace(in.Args)); ok && saIsRoot(u) {
-				root[s] = u
-			}
-		})
+		scopes := p.File.Scopes()
 		for _, s := range p.File.Stages {
-			u, ok := root[s]
-			if !ok {
+			var last *dockerfile.Instruction
+			root := ""
+			for _, in := range s.Instructions {
+				if in.Name != "user" || in.Err != nil {
+					continue
+				}
+				last, root = in, ""
+				if e := scopes.Before(in).Expand(strings.TrimSpace(in.Args)); e.Known() && isRootUser(e.Result) {
+					root = e.Result
+				}
+			}
+			if last == nil || root == "" {
 				continue
 			}
-			in := last[s]
-			p.Reportf(in.ArgsRange(), "Last USER should not be root (%s runs as %q): switch back to an unprivileged user, e.g. USER 10001:10001, after the steps that need root", saStageLabel(s), u)
+			p.Reportf(last.ArgsRange(), "Last USER should not be root (%s runs as %q): switch back to an unprivileged user, e.g. USER 10001:10001, after the steps that need root", stageLabel(s), root)
 		}
 	},
 })
 
-// saIsRoot reports whether a USER value is root (hadolint's test).
-func saIsRoot(u string) bool {
+// isRootUser reports whether a USER value is root (hadolint's test).
+func isRootUser(u string) bool {
 	return u == "root" || u == "0" || strings.HasPrefix(u, "root:") || strings.HasPrefix(u, "0:")
 }

@@ -24,7 +24,7 @@ var DL3011 = register(&lint.Rule{
 				continue
 			}
 			for _, w := range in.Words() {
-				text := saDropQuotes(w.Text)
+				text := dropQuotes(w.Text)
 				if strings.Contains(text, "$") {
 					continue
 				}
@@ -35,7 +35,7 @@ var DL3011 = register(&lint.Rule{
 				}
 				bad := ""
 				for _, n := range parts {
-					if !saIsDigits(n) {
+					if !isDigits(n) {
 						bad = "" // not a port number: other rules' business
 						break
 					}

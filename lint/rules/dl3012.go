@@ -24,7 +24,7 @@ var DL3012 = register(&lint.Rule{
 					continue
 				}
 				if prev > 0 {
-					p.Reportf(in.KeywordRange(), "Multiple HEALTHCHECK instructions in %s: this one replaces the HEALTHCHECK on line %d, only the last one takes effect", saStageLabel(s), prev)
+					p.Reportf(in.KeywordRange(), "Multiple HEALTHCHECK instructions in %s: this one replaces the HEALTHCHECK on line %d, only the last one takes effect", stageLabel(s), prev)
 				}
 				prev = in.Range.Start.Line
 			}

@@ -9,9 +9,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-// saArchiveExtensions are hadolint's archive suffixes: a local file ending
+// archiveExtensions are hadolint's archive suffixes: a local file ending
 // in one of them is one ADD would extract.
-var saArchiveExtensions = []string{
+var archiveExtensions = []string{
 	".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz", ".tpz", ".txz", ".xz",
 }
 
@@ -30,14 +30,15 @@ var DL3020 = register(&lint.Rule{
 	Bad:  "FROM alpine:3.20\nADD app.conf /etc/app/\n",
 	Good: "FROM alpine:3.20\nCOPY app.conf /etc/app/\nADD rootfs.tar.gz /\n",
 	Run: func(p *lint.Pass) {
-		saWalk(p.File, func(_ *dockerfile.Stage, in *dockerfile.Instruction, sc *saScope) {
+		for _, in := range p.File.Instructions {
 			add, ok := in.Typed.(*instructions.AddCommand)
-			if !ok || add.Checksum != "" || add.KeepGitDir != nil {
-				return
+			if !ok || in.Stage == nil || add.Checksum != "" || add.KeepGitDir != nil {
+				continue
 			}
+			sc := p.File.Scopes().Before(in)
 			var plain string
 			for _, src := range add.SourcePaths {
-				if saAddSourceOK(src, sc) {
+				if addSourceOK(src, sc) {
 					continue
 				}
 				plain = src
@@ -47,34 +48,34 @@ var DL3020 = register(&lint.Rule{
 				plain = "<<" + add.SourceContents[0].Path
 			}
 			if plain == "" {
-				return
+				continue
 			}
 			p.Reportf(in.KeywordRange(), "Use COPY instead of ADD for files and folders (%s is neither a URL, a Git repository nor a tar archive to extract)", plain)
-		})
+		}
 	},
 })
 
-// saAddSourceOK reports whether an ADD source needs ADD (URL, Git, archive)
+// addSourceOK reports whether an ADD source needs ADD (URL, Git, archive)
 // or cannot be known.
-func saAddSourceOK(src string, sc *saScope) bool {
-	if saNeedsAdd(saDropQuotes(src)) {
+func addSourceOK(src string, sc *dockerfile.Scope) bool {
+	if needsAdd(dropQuotes(src)) {
 		return true
 	}
 	if !strings.Contains(src, "$") {
 		return false
 	}
-	v, ok := sc.expand(src)
-	return !ok || saNeedsAdd(v)
+	e := sc.Expand(src)
+	return !e.Known() || needsAdd(e.Result)
 }
 
-func saNeedsAdd(src string) bool {
+func needsAdd(src string) bool {
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
 		return true
 	}
-	if saIsGitSource(src) {
+	if isGitSource(src) {
 		return true
 	}
-	for _, ext := range saArchiveExtensions {
+	for _, ext := range archiveExtensions {
 		if strings.HasSuffix(src, ext) {
 			return true
 		}
@@ -82,19 +83,19 @@ func saNeedsAdd(src string) bool {
 	return false
 }
 
-// saSCPGitRe is BuildKit's scp-style Git URL (git@github.com:org/repo.git).
-var saSCPGitRe = regexp.MustCompile(`^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`)
+// scpGitRe is BuildKit's scp-style Git URL (git@github.com:org/repo.git).
+var scpGitRe = regexp.MustCompile(`^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`)
 
-// saIsGitSource mirrors BuildKit's Git source detection for ADD (dfgitutil.ParseGitRef,
+// isGitSource mirrors BuildKit's Git source detection for ADD (dfgitutil.ParseGitRef,
 // which hoist cannot import without more dependencies): git:// and ssh:// URLs,
 // scp-style user@host:path, and the deprecated github.com/ prefix. http(s) URLs
 // are accepted by the caller anyway.
-func saIsGitSource(src string) bool {
+func isGitSource(src string) bool {
 	lower := strings.ToLower(src)
 	for _, p := range []string{"git://", "ssh://", "github.com/"} {
 		if strings.HasPrefix(lower, p) {
 			return true
 		}
 	}
-	return !strings.Contains(src, "://") && saSCPGitRe.MatchString(src)
+	return !strings.Contains(src, "://") && scpGitRe.MatchString(src)
 }

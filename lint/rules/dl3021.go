@@ -3,7 +3,6 @@ package rules
 import (
 	"strings"
 
-	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -22,23 +21,24 @@ var DL3021 = register(&lint.Rule{
 	Bad:  "FROM node:22.11\nWORKDIR /app\nCOPY package.json package-lock.json /app\n",
 	Good: "FROM node:22.11\nWORKDIR /app\nCOPY package.json package-lock.json /app/\n",
 	Run: func(p *lint.Pass) {
-		saWalk(p.File, func(_ *dockerfile.Stage, in *dockerfile.Instruction, sc *saScope) {
+		for _, in := range p.File.Instructions {
 			c, ok := in.Typed.(*instructions.CopyCommand)
-			if !ok {
-				return
+			if !ok || in.Stage == nil {
+				continue
 			}
 			n := len(c.SourcePaths) + len(c.SourceContents)
 			if n < 2 {
-				return
+				continue
 			}
-			dest, ok := sc.expand(c.DestPath)
+			e := p.File.Scopes().Before(in).Expand(c.DestPath)
+			dest, ok := e.Result, e.Known()
 			if in.IsJSON() {
 				dest, ok = c.DestPath, true
 			}
 			if !ok || dest == "." || strings.HasSuffix(dest, "/") || strings.HasSuffix(dest, `\`) {
-				return
+				continue
 			}
-			p.Reportf(saLastRange(in, c.DestPath), "COPY with more than 2 arguments requires the last argument to end with / (%d sources are copied into %s: write %s/)", n, c.DestPath, c.DestPath)
-		})
+			p.Reportf(lastRange(in, c.DestPath), "COPY with more than 2 arguments requires the last argument to end with / (%d sources are copied into %s: write %s/)", n, c.DestPath, c.DestPath)
+		}
 	},
 })

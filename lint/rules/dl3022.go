@@ -27,7 +27,7 @@ var DL3022 = register(&lint.Rule{
 		f := p.File
 		for _, s := range f.Stages {
 			for _, in := range s.Instructions {
-				fl, ok := saCopyFrom(in)
+				fl, ok := copyFrom(in)
 				if !ok {
 					continue
 				}
@@ -36,17 +36,17 @@ var DL3022 = register(&lint.Rule{
 				switch {
 				case strings.Contains(ref, "$"):
 					p.Reportf(fl.Range, "%s: BuildKit does not expand variables in --from (%s); make the image a stage instead (a global ARG, then `FROM ${IMAGE} AS src`) and use --from=src", msg, ref)
-				case saIsImageRef(ref):
+				case isImageRef(ref):
 				default:
 					if n, err := strconv.Atoi(ref); err == nil {
 						if n < 0 || n > s.Index {
-							p.Reportf(fl.Range, "%s: there is no stage %d before %s (stages are numbered from 0 in order)", msg, n, saStageLabel(s))
+							p.Reportf(fl.Range, "%s: there is no stage %d before %s (stages are numbered from 0 in order)", msg, n, stageLabel(s))
 						}
 						continue
 					}
 					if t := f.FindStage(ref, -1); t != nil {
 						if t.Index > s.Index {
-							p.Reportf(fl.Range, "%s: %s is defined after %s (line %d); move it before", msg, saStageLabel(t), saStageLabel(s), t.From.Range.Start.Line)
+							p.Reportf(fl.Range, "%s: %s is defined after %s (line %d); move it before", msg, stageLabel(t), stageLabel(s), t.From.Range.Start.Line)
 						}
 						continue
 					}
@@ -57,7 +57,7 @@ var DL3022 = register(&lint.Rule{
 	},
 })
 
-// saIsImageRef reports whether a --from value can only be an image reference.
-func saIsImageRef(ref string) bool {
+// isImageRef reports whether a --from value can only be an image reference.
+func isImageRef(ref string) bool {
 	return strings.ContainsAny(ref, ":/@")
 }

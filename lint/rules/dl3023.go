@@ -20,7 +20,7 @@ var DL3023 = register(&lint.Rule{
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
 			for _, in := range s.Instructions {
-				fl, ok := saCopyFrom(in)
+				fl, ok := copyFrom(in)
 				if !ok {
 					continue
 				}

@@ -1,9 +1,6 @@
 package rules
 
 import (
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-
-	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 )
 
@@ -29,7 +26,7 @@ var DL3025 = register(&lint.Rule{
 				if in.Name != "cmd" && in.Name != "entrypoint" {
 					continue
 				}
-				if !sbShellForm(in) || sbSeenInChain(s, in, "shell") {
+				if !isShellForm(in) || chainHas(s, in, "shell") {
 					continue
 				}
 				kw := "CMD"
@@ -42,14 +39,3 @@ var DL3025 = register(&lint.Rule{
 		}
 	},
 })
-
-func sbShellForm(in *dockerfile.Instruction) bool {
-	switch c := in.Typed.(type) {
-	case *instructions.CmdCommand:
-		return c.PrependShell
-	case *instructions.EntrypointCommand:
-		return c.PrependShell
-	}
-	// BuildKit rejected the instruction: judge by the form as written.
-	return in.Typed == nil && !in.IsJSON() && len(in.Words()) > 0
-}

@@ -33,45 +33,85 @@ var DL3026 = register(&lint.Rule{
 		}
 		list := strings.Join(trusted, ", ")
 		for _, s := range p.File.Stages {
-			if img, ok := s.Image(); ok && !sbRegistryTrusted(img.Registry, trusted) {
+			if img, ok := s.Image(); ok && !registryTrusted(img.Registry, trusted) {
 				p.Reportf(s.BaseWord().Range, "Use only an allowed registry in the FROM image (%s is from %s, not one of the trusted registries: %s)",
-					s.Base, sbRegistryName(img), list)
+					s.Base, registryName(img), list)
 			}
 			for _, in := range s.Instructions {
 				if in.Name != "copy" {
 					continue
 				}
 				fl, ok := in.Flag("from")
-				if !ok || fl.Value == "" || sbHasVar(fl.Value, p.File.EscapeToken) || p.File.FindStage(fl.Value, s.Index) != nil {
+				if !ok || fl.Value == "" || len(dockerfile.VarRefs(fl.Value, p.File.EscapeToken)) > 0 || p.File.FindStage(fl.Value, s.Index) != nil {
 					continue
 				}
-				if sbIsDigits(fl.Value) || strings.EqualFold(fl.Value, "scratch") {
+				if isDigits(fl.Value) || strings.EqualFold(fl.Value, "scratch") {
 					continue // a stage index, even a wrong one, is not an image
 				}
 				img := dockerfile.ParseImageRef(fl.Value)
-				if sbRegistryTrusted(img.Registry, trusted) {
+				if registryTrusted(img.Registry, trusted) {
 					continue
 				}
 				p.Reportf(fl.Range, "Use only an allowed registry in the FROM image (COPY --from=%s pulls from %s, not one of the trusted registries: %s)",
-					fl.Value, sbRegistryName(img), list)
+					fl.Value, registryName(img), list)
 			}
 		}
 	},
 })
 
-func sbRegistryName(img dockerfile.ImageRef) string {
+func registryName(img dockerfile.ImageRef) string {
 	if img.Registry == "" {
 		return "docker.io"
 	}
 	return img.Registry
 }
 
-// sbIsDigits reports whether s is a non-empty run of ASCII digits.
-func sbIsDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
+// dockerHubSpellings are the spellings of Docker Hub's registry in image
+// references and in trusted-registry lists.
+var dockerHubSpellings = []string{"docker.io", "index.docker.io", "registry-1.docker.io", "hub.docker.com"}
+
+func isDockerHub(registry string) bool {
+	registry = strings.ToLower(registry)
+	for _, h := range dockerHubSpellings {
+		if registry == h {
+			return true
 		}
 	}
-	return s != ""
+	return false
+}
+
+// registryMatches is hadolint's pattern match: "*" matches all,
+// "*.example.com" a suffix, "registry.example*" a prefix, anything else the
+// exact host (case-insensitive: host names are).
+func registryMatches(pattern, registry string) bool {
+	pattern = strings.ToLower(strings.TrimSpace(pattern))
+	registry = strings.ToLower(registry)
+	switch {
+	case pattern == "":
+		return false
+	case pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*"):
+		return strings.HasSuffix(registry, pattern[1:])
+	case strings.HasSuffix(pattern, "*"):
+		return strings.HasPrefix(registry, pattern[:len(pattern)-1])
+	}
+	return registry == pattern
+}
+
+// registryTrusted checks registry against the trusted list; Docker Hub is
+// trusted under any of its spellings.
+func registryTrusted(registry string, trusted []string) bool {
+	candidates := []string{registry}
+	if registry == "" || isDockerHub(registry) {
+		candidates = dockerHubSpellings
+	}
+	for _, p := range trusted {
+		for _, c := range candidates {
+			if registryMatches(p, c) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 )
 
@@ -28,11 +29,11 @@ var DL3029 = register(&lint.Rule{
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
 			fl, ok := s.From.Flag("platform")
-			if !ok || fl.Value == "" || sbHasVar(fl.Value, p.File.EscapeToken) || strings.Contains(fl.Value, "$") {
+			if !ok || fl.Value == "" || len(dockerfile.VarRefs(fl.Value, p.File.EscapeToken)) > 0 || strings.Contains(fl.Value, "$") {
 				continue
 			}
 			parts := strings.Split(strings.ToLower(fl.Value), "/")
-			if s.Name != "" && sbNamesPlatform(strings.ToLower(s.Name), parts) {
+			if s.Name != "" && namesPlatform(strings.ToLower(s.Name), parts) {
 				continue
 			}
 			p.Reportf(fl.Range, "Do not use --platform flag with FROM (the constant %q pins the stage to one platform: "+
@@ -41,9 +42,9 @@ var DL3029 = register(&lint.Rule{
 	},
 })
 
-// sbNamesPlatform reports whether a stage name contains the OS or the
+// namesPlatform reports whether a stage name contains the OS or the
 // architecture of a platform split into os/arch/variant.
-func sbNamesPlatform(name string, parts []string) bool {
+func namesPlatform(name string, parts []string) bool {
 	for i, part := range parts {
 		if i > 1 {
 			break

@@ -23,8 +23,8 @@ var DL3043 = register(&lint.Rule{
 				continue
 			}
 			r := in.ArgsRange()
-			if w, ok := sbFirstWord(in); ok {
-				r = w.Range
+			if ws := in.Words(); len(ws) > 0 {
+				r = ws[0].Range
 			}
 			p.Reportf(r, "`ONBUILD`, `FROM` or `MAINTAINER` triggered from within `ONBUILD` instruction "+
 				"(ONBUILD %s is not allowed: the build of every child image would fail)", strings.ToUpper(trigger))

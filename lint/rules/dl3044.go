@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/hoistci/hoist/internal/dockerfile"
@@ -30,24 +32,24 @@ var DL3044 = register(&lint.Rule{
 		esc := p.File.EscapeToken
 		for _, s := range p.File.Stages {
 			defined := map[string]bool{}
-			chain := sbChain(s)
+			chain := s.Chain()
 			for i := len(chain) - 1; i >= 1; i-- {
 				for _, in := range chain[i].Instructions {
-					sbDefine(defined, in)
+					addDefined(defined, in)
 				}
 			}
 			for _, in := range s.Instructions {
 				if env, ok := in.Typed.(*instructions.EnvCommand); ok {
-					sbCheckEnv(p, in, env, defined, esc)
+					checkEnvSelfRefs(p, in, env, defined, esc)
 				}
-				sbDefine(defined, in)
+				addDefined(defined, in)
 			}
 		}
 	},
 })
 
-// sbDefine adds the names an ENV or ARG defines.
-func sbDefine(defined map[string]bool, in *dockerfile.Instruction) {
+// addDefined adds the names an ENV or ARG defines.
+func addDefined(defined map[string]bool, in *dockerfile.Instruction) {
 	switch c := in.Typed.(type) {
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
@@ -60,28 +62,31 @@ func sbDefine(defined map[string]bool, in *dockerfile.Instruction) {
 	}
 }
 
-func sbCheckEnv(p *lint.Pass, in *dockerfile.Instruction, env *instructions.EnvCommand, defined map[string]bool, esc rune) {
+func checkEnvSelfRefs(p *lint.Pass, in *dockerfile.Instruction, env *instructions.EnvCommand, defined map[string]bool, esc rune) {
 	if len(env.Env) < 2 || env.Env[0].NoDelim {
 		return
 	}
-	words := sbWords(in, esc)
-	if len(words) != len(env.Env) {
-		return // the words do not line up with BuildKit's pairs: do not guess
+	kvs := in.KeyValues()
+	if len(kvs) != len(env.Env) {
+		return // the pairs do not line up with BuildKit's: do not guess
 	}
 	setAt := map[string]int{}
-	for j, w := range words {
+	for j, kv := range kvs {
 		key := env.Env[j].Key
-		valOff := len(key) + 1
-		if valOff > len(w.Text) || w.Text[:len(key)] != key {
+		if kv.Key != key {
 			return
 		}
 		reported := map[string]bool{}
-		for _, ref := range sbRefs(w.Text[valOff:], esc) {
+		for _, ref := range dockerfile.VarRefs(kv.Value, esc) {
 			if _, earlier := setAt[ref.Name]; !earlier || defined[ref.Name] || reported[ref.Name] {
 				continue
 			}
 			reported[ref.Name] = true
-			p.Reportf(in.Span(w.Offset+valOff+ref.Offset, ref.Len),
+			n := ref.Len
+			if ref.Braced && strings.HasPrefix(kv.Value[ref.Offset+n:], "}") {
+				n++ // the whole ${NAME}
+			}
+			p.Reportf(in.Span(kv.ValueOffset+ref.Offset, n),
 				"Do not refer to an environment variable within the same `ENV` statement where it is defined "+
 					"($%s here is expanded before this ENV sets %s, so %s does not get the new value: move %s=... to a separate ENV)",
 				ref.Name, ref.Name, key, key)

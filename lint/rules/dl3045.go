@@ -29,19 +29,19 @@ var DL3045 = register(&lint.Rule{
 				if in.Name != "copy" {
 					continue
 				}
-				dest, ok := sbCopyDest(in)
-				if !ok || !sbRelativeDest(dest) || sbSeenInChain(s, in, "workdir") {
+				dest, ok := copyDest(in)
+				if !ok || !isRelativeDest(dest) || chainHas(s, in, "workdir") {
 					continue
 				}
-				p.Reportf(sbDestRange(in, dest), "`COPY` to a relative destination without `WORKDIR` set "+
+				p.Reportf(lastRange(in, dest), "`COPY` to a relative destination without `WORKDIR` set "+
 					"(%s is relative to the base image's working directory: set WORKDIR first or use an absolute path)", dest)
 			}
 		}
 	},
 })
 
-// sbCopyDest returns the destination of a COPY as written.
-func sbCopyDest(in *dockerfile.Instruction) (string, bool) {
+// copyDest returns the destination of a COPY as written.
+func copyDest(in *dockerfile.Instruction) (string, bool) {
 	if c, ok := in.Typed.(*instructions.CopyCommand); ok {
 		return c.DestPath, c.DestPath != ""
 	}
@@ -55,8 +55,8 @@ func sbCopyDest(in *dockerfile.Instruction) (string, bool) {
 	return ws[len(ws)-1].Text, true
 }
 
-// sbRelativeDest applies hadolint's test for a relative destination.
-func sbRelativeDest(dest string) bool {
+// isRelativeDest applies hadolint's test for a relative destination.
+func isRelativeDest(dest string) bool {
 	d := strings.Trim(dest, `"'`)
 	switch {
 	case d == "":
@@ -67,13 +67,4 @@ func sbRelativeDest(dest string) bool {
 		return false // a Windows drive path
 	}
 	return true
-}
-
-// sbDestRange finds the destination, the last occurrence of it in the
-// arguments.
-func sbDestRange(in *dockerfile.Instruction, dest string) dockerfile.Range {
-	if i := strings.LastIndex(in.Args, dest); i >= 0 {
-		return in.Span(in.ArgsOffset+i, len(dest))
-	}
-	return in.ArgsRange()
 }

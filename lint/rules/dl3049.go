@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 )
@@ -32,20 +30,20 @@ var DL3049 = register(&lint.Rule{
 		used := make([]bool, len(f.Stages))
 		for _, s := range f.Stages {
 			for _, in := range s.Instructions {
-				for _, ref := range lblStageRefs(in) {
+				for _, ref := range stageRefs(in) {
 					if t := f.FindStage(ref, s.Index); t != nil {
 						used[t.Index] = true
 					}
 				}
 			}
 		}
-		for _, label := range lblSchemaKeys(p.Config, "") {
+		for _, label := range schemaKeys(p.Config, "") {
 			good := make([]bool, len(f.Stages))
 			silent := append([]bool(nil), used...)
 			for _, s := range f.Stages {
-				good[s.Index] = lblStageSets(f, s, label) || s.BaseStage != nil && good[s.BaseStage.Index]
+				good[s.Index] = stageSetsLabel(f, s, label) || s.BaseStage != nil && good[s.BaseStage.Index]
 				if good[s.Index] {
-					for b := s.BaseStage; b != nil; b = b.BaseStage {
+					for _, b := range s.Chain()[1:] {
 						silent[b.Index] = true
 					}
 				}
@@ -54,19 +52,19 @@ var DL3049 = register(&lint.Rule{
 				if good[s.Index] || silent[s.Index] {
 					continue
 				}
-				p.Reportf(s.From.LineRange(), "Label `%s` is missing. Add `LABEL %s=<%s>` to %s", label, label, p.Config.LabelSchema[label], lblStageDesc(s))
+				p.Reportf(s.From.LineRange(), "Label `%s` is missing. Add `LABEL %s=<%s>` to %s", label, label, p.Config.LabelSchema[label], stageDesc(s))
 			}
 		}
 	},
 })
 
-// lblStageSets reports whether one of the stage's own LABEL instructions sets label.
-func lblStageSets(f *dockerfile.File, s *dockerfile.Stage, label string) bool {
+// stageSetsLabel reports whether one of the stage's own LABEL instructions sets label.
+func stageSetsLabel(f *dockerfile.File, s *dockerfile.Stage, label string) bool {
 	for _, in := range s.Instructions {
 		if in.Name != "label" {
 			continue
 		}
-		for _, pr := range lblPairs(f, in) {
+		for _, pr := range labelPairs(f, in) {
 			if pr.Key == label {
 				return true
 			}
@@ -75,27 +73,25 @@ func lblStageSets(f *dockerfile.File, s *dockerfile.Stage, label string) bool {
 	return false
 }
 
-// lblStageRefs returns the stages or images an instruction reads from:
+// stageRefs returns the stages or images an instruction reads from:
 // COPY --from and RUN --mount=...,from=....
-func lblStageRefs(in *dockerfile.Instruction) []string {
-	var refs []string
-	for _, fl := range in.Flags {
-		switch {
-		case fl.Name == "from" && in.Name == "copy" && fl.Value != "":
-			refs = append(refs, fl.Value)
-		case fl.Name == "mount" && in.Name == "run":
-			for _, field := range strings.Split(fl.Value, ",") {
-				k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
-				if ok && strings.EqualFold(k, "from") && v != "" {
-					refs = append(refs, strings.Trim(v, `"'`))
-				}
+func stageRefs(in *dockerfile.Instruction) []string {
+	switch in.Name {
+	case "copy":
+		var refs []string
+		for _, fl := range in.Flags {
+			if fl.Name == "from" && fl.Value != "" {
+				refs = append(refs, fl.Value)
 			}
 		}
+		return refs
+	case "run":
+		return mountFroms(in)
 	}
-	return refs
+	return nil
 }
 
-func lblStageDesc(s *dockerfile.Stage) string {
+func stageDesc(s *dockerfile.Stage) string {
 	if s.Name != "" {
 		return "stage `" + s.Name + "` (FROM " + s.BaseName + ")"
 	}

@@ -20,12 +20,12 @@ var DL3050 = register(&lint.Rule{
 		if p.Config == nil || !p.Config.StrictLabels {
 			return
 		}
-		for _, in := range lblLabelInstructions(p.File) {
-			for _, pr := range lblPairs(p.File, in) {
+		for _, in := range labelInstructions(p.File) {
+			for _, pr := range labelPairs(p.File, in) {
 				if _, ok := p.Config.LabelSchema[pr.Key]; ok {
 					continue
 				}
-				p.Reportf(pr.KeyRange, "Superfluous label(s) present. %s is not in the label-schema and strict-labels is on: add it to the schema or remove it", lblShow(pr.Key))
+				p.Reportf(pr.KeyRange, "Superfluous label(s) present. %s is not in the label-schema and strict-labels is on: add it to the schema or remove it", showValue(pr.Key))
 			}
 		}
 	},

@@ -21,8 +21,8 @@ var DL3051 = register(&lint.Rule{
 		if p.Config == nil || len(p.Config.LabelSchema) == 0 {
 			return
 		}
-		for _, in := range lblLabelInstructions(p.File) {
-			for _, pr := range lblPairs(p.File, in) {
+		for _, in := range labelInstructions(p.File) {
+			for _, pr := range labelPairs(p.File, in) {
 				if _, ok := p.Config.LabelSchema[pr.Key]; !ok || pr.KeyVars || pr.ValueVars || pr.Value != "" {
 					continue
 				}

@@ -22,8 +22,8 @@ var DL3054 = register(&lint.Rule{
 	Bad:           "FROM alpine:3.20\nLABEL org.opencontainers.image.licenses=\"Apache 2\"\n",
 	Good:          "FROM alpine:3.20\nLABEL org.opencontainers.image.licenses=\"MIT OR Apache-2.0\"\n",
 	Run: func(p *lint.Pass) {
-		lblCheckValues(p, "spdx", func(key string) string { return "Label `" + key + "` is not a valid SPDX license identifier." }, func(v string) (bool, string) {
-			why := lblSPDXProblem(v)
+		checkLabelValues(p, "spdx", func(key string) string { return "Label `" + key + "` is not a valid SPDX license identifier." }, func(v string) (bool, string) {
+			why := spdxProblem(v)
 			return why == "", why
 		})
 	},

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"fmt"
+	"unicode/utf8"
+
 	"github.com/hoistci/hoist/lint"
 )
 
@@ -20,9 +23,35 @@ var DL3055 = register(&lint.Rule{
 	Bad:           "FROM alpine:3.20\nLABEL org.opencontainers.image.revision=main\n",
 	Good:          "FROM alpine:3.20\nLABEL org.opencontainers.image.revision=3f2c1a9b8e7d6c5b4a3928170615f4e3d2c1b0a9\n",
 	Run: func(p *lint.Pass) {
-		lblCheckValues(p, "hash", func(key string) string { return "Label `" + key + "` is not a valid git hash." }, func(v string) (bool, string) {
-			why := lblGitHashProblem(v)
+		checkLabelValues(p, "hash", func(key string) string { return "Label `" + key + "` is not a valid git hash." }, func(v string) (bool, string) {
+			why := gitHashProblem(v)
 			return why == "", why
 		})
 	},
 })
+
+// --- DL3055: git hashes ---
+
+// gitHashProblem accepts lower-case hex of a full SHA-1 (40) or SHA-256
+// (64) object name, or an abbreviation of 7 to 40 digits.
+func gitHashProblem(v string) string {
+	upper := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case isDigit(c) || c >= 'a' && c <= 'f':
+		case c >= 'A' && c <= 'F':
+			upper = true
+		default:
+			r, _ := utf8.DecodeRuneInString(v[i:])
+			return fmt.Sprintf("%s contains `%c`: a commit hash is hex digits (`git rev-parse HEAD` prints one)", showValue(v), r)
+		}
+	}
+	if upper {
+		return fmt.Sprintf("%s has upper-case digits: git writes hashes in lower case", showValue(v))
+	}
+	if len(v) < 7 || len(v) > 40 && len(v) != 64 {
+		return fmt.Sprintf("%s has %d digits: a commit hash has 40 (64 in SHA-256 repositories), an abbreviation at least 7", showValue(v), len(v))
+	}
+	return ""
+}

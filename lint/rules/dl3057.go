@@ -25,12 +25,12 @@ var DL3057 = register(&lint.Rule{
 		"HEALTHCHECK CMD wget -qO- http://localhost:8080/healthz || exit 1\nCMD [\"/app\"]\n",
 	Run: func(p *lint.Pass) {
 		f := p.File
-		used := sbUsedStages(f)
+		used := usedStages(f)
 		for i, s := range f.Stages {
 			if used[s] && i != len(f.Stages)-1 {
 				continue
 			}
-			if sbHasHealthcheck(s) {
+			if chainHas(s, nil, "healthcheck") {
 				continue
 			}
 			p.Reportf(s.From.LineRange(), "`HEALTHCHECK` instruction missing (%s has none and inherits none: "+
@@ -39,23 +39,11 @@ var DL3057 = register(&lint.Rule{
 	},
 })
 
-func sbHasHealthcheck(s *dockerfile.Stage) bool {
-	for _, st := range sbChain(s) {
-		for _, in := range st.Instructions {
-			if in.Name == "healthcheck" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// sbUsedStages returns the stages another stage builds on, copies from or
+// usedStages returns the stages another stage builds on, copies from or
 // mounts. A reference through a variable is expanded with the global ARG
 // defaults; one that stays unknown may name any earlier stage.
-func sbUsedStages(f *dockerfile.File) map[*dockerfile.Stage]bool {
+func usedStages(f *dockerfile.File) map[*dockerfile.Stage]bool {
 	used := map[*dockerfile.Stage]bool{}
-	var global *dockerfile.Env
 	for _, s := range f.Stages {
 		if s.BaseStage != nil {
 			used[s.BaseStage] = true
@@ -68,18 +56,15 @@ func sbUsedStages(f *dockerfile.File) map[*dockerfile.Stage]bool {
 					refs = append(refs, fl.Value)
 				}
 			case "run":
-				refs = sbMountFrom(in)
+				refs = mountFroms(in)
 			}
 			for _, ref := range refs {
 				if ref == "" {
 					continue
 				}
-				if sbHasVar(ref, f.EscapeToken) {
-					if global == nil {
-						global = f.GlobalEnv(nil)
-					}
+				if len(dockerfile.VarRefs(ref, f.EscapeToken)) > 0 {
 					var unresolved []string
-					ref, unresolved = f.Expand(ref, global)
+					ref, unresolved = f.Expand(ref, f.Scopes().Global())
 					if len(unresolved) > 0 {
 						for _, st := range f.Stages[:s.Index] {
 							used[st] = true

@@ -9,11 +9,11 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-// saKnownSecretNames is hadolint's list of variables known to hold
+// knownSecretNames is hadolint's list of variables known to hold
 // credentials, without the entries that plainly do not (TRAVIS_OS_NAME,
 // TRAVIS_SUDO, TRAVIS_SECURE_ENV_VARS, STRIPE_DEVICE_NAME, FACEBOOK_APP_ID,
 // OKTA_AUTHN_GROUPID, OKTA_CLIENT_ORGURL, OKTA_OAUTH2_CLIENTID).
-var saKnownSecretNames = map[string]bool{
+var knownSecretNames = map[string]bool{
 	"ACCESS_TOKEN": true, "APPLICATION_KEY": true, "APP_SECRET": true, "AUTH_TOKEN": true,
 	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "BITTREX_API_KEY": true,
 	"BITTREX_API_SECRET": true, "CF_PASSWORD": true, "CF_USERNAME": true, "CIRCLE_TOKEN": true,
@@ -28,19 +28,19 @@ var saKnownSecretNames = map[string]bool{
 	"VAULT_CLIENT_KEY": true, "VAULT_TOKEN": true,
 }
 
-// saSecretFragments may appear anywhere in a word (DBPASSWORD, GITHUBTOKEN).
-var saSecretFragments = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "credential"}
+// secretFragments may appear anywhere in a word (DBPASSWORD, GITHUBTOKEN).
+var secretFragments = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "credential"}
 
-// saSecretPairs are two consecutive words that name a key (API_KEY, apiKey).
-var saSecretPairs = map[[2]string]bool{
+// secretPairs are two consecutive words that name a key (API_KEY, apiKey).
+var secretPairs = map[[2]string]bool{
 	{"api", "key"}: true, {"client", "key"}: true, {"private", "key"}: true,
 	{"encryption", "key"}: true, {"signing", "key"}: true, {"master", "key"}: true,
 	{"license", "key"}: true, {"secret", "key"}: true,
 }
 
-// saNotSecretWords mark a name that describes where or what a secret is,
+// notSecretWords mark a name that describes where or what a secret is,
 // not the secret itself (PASSWORD_FILE, TOKEN_URL, SECRETS_DIR).
-var saNotSecretWords = map[string]bool{
+var notSecretWords = map[string]bool{
 	"file": true, "files": true, "path": true, "paths": true, "dir": true, "url": true, "uri": true,
 	"endpoint": true, "host": true, "port": true, "version": true, "public": true, "length": true,
 	"len": true, "size": true, "ttl": true, "expiry": true, "type": true, "mode": true, "name": true,
@@ -48,8 +48,8 @@ var saNotSecretWords = map[string]bool{
 	"helper": true,
 }
 
-// saNotSecretNames are well-known variables that match a secret word but hold none.
-var saNotSecretNames = map[string]bool{
+// notSecretNames are well-known variables that match a secret word but hold none.
+var notSecretNames = map[string]bool{
 	"GOOGLE_APPLICATION_CREDENTIALS": true, // a path to a key file
 	"TOKENIZERS_PARALLELISM":         true,
 }
@@ -77,10 +77,9 @@ var DL3064 = register(&lint.Rule{
 	Good: "FROM node:22.11\nRUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci\n",
 	Run: func(p *lint.Pass) {
 		for _, in := range p.File.Instructions {
-			typed, from := in.Typed, in.ArgsOffset
-			kw := strings.ToUpper(in.Name)
+			typed, kw := in.Typed, strings.ToUpper(in.Name)
 			if in.Name == "onbuild" {
-				typed, kw, from = saTrigger(in)
+				typed, kw = parseTrigger(in)
 			}
 			var keys []string
 			switch c := typed.(type) {
@@ -95,12 +94,17 @@ var DL3064 = register(&lint.Rule{
 			default:
 				continue
 			}
-			for _, key := range keys {
-				r, next, found := saKeyRange(in, key, from)
-				if found {
-					from = next
+			// The pairs as split with their positions (of the trigger, for ONBUILD).
+			kvs := in.KeyValues()
+			if len(kvs) != len(keys) {
+				kvs = nil
+			}
+			for i, key := range keys {
+				r := in.ArgsRange()
+				if kvs != nil && kvs[i].Key == key {
+					r = kvs[i].KeyRange
 				}
-				if !saIsSecretName(key) {
+				if !isSecretName(key) {
 					continue
 				}
 				if kw == "ENV" {
@@ -113,53 +117,52 @@ var DL3064 = register(&lint.Rule{
 	},
 })
 
-// saTrigger parses an ONBUILD trigger; the offset is where its arguments start.
-func saTrigger(in *dockerfile.Instruction) (any, string, int) {
+// parseTrigger parses an ONBUILD trigger: its typed instruction and keyword.
+func parseTrigger(in *dockerfile.Instruction) (any, string) {
 	args := strings.TrimSpace(in.Args)
 	if args == "" {
-		return nil, "", in.ArgsOffset
+		return nil, ""
 	}
 	tf := dockerfile.Parse("onbuild", []byte(args))
 	if len(tf.Instructions) != 1 {
-		return nil, "", in.ArgsOffset
+		return nil, ""
 	}
 	t := tf.Instructions[0]
-	lead := len(in.Args) - len(strings.TrimLeft(in.Args, " \t"))
-	return t.Typed, strings.ToUpper(t.Name), in.ArgsOffset + lead + len(t.Keyword)
+	return t.Typed, strings.ToUpper(t.Name)
 }
 
-// saIsSecretName reports whether an ARG or ENV name suggests a credential.
-func saIsSecretName(name string) bool {
+// isSecretName reports whether an ARG or ENV name suggests a credential.
+func isSecretName(name string) bool {
 	up := strings.ToUpper(name)
-	if saKnownSecretNames[up] {
+	if knownSecretNames[up] {
 		return true
 	}
-	if saNotSecretNames[up] {
+	if notSecretNames[up] {
 		return false
 	}
-	words := saNameWords(name)
+	words := nameWords(name)
 	for _, w := range words {
-		if saNotSecretWords[w] {
+		if notSecretWords[w] {
 			return false
 		}
 	}
 	for i, w := range words {
-		for _, frag := range saSecretFragments {
+		for _, frag := range secretFragments {
 			if strings.Contains(w, frag) && !strings.Contains(w, "tokeniz") {
 				return true
 			}
 		}
-		if i > 0 && saSecretPairs[[2]string{words[i-1], w}] {
+		if i > 0 && secretPairs[[2]string{words[i-1], w}] {
 			return true
 		}
 	}
 	return len(words) > 0 && words[len(words)-1] == "auth"
 }
 
-// saNameWords splits a variable name into lower-case words at '_', '-',
+// nameWords splits a variable name into lower-case words at '_', '-',
 // '.' and camelCase boundaries: "dbPassword" -> db, password;
 // "APIKey" -> api, key.
-func saNameWords(name string) []string {
+func nameWords(name string) []string {
 	var words []string
 	var cur []rune
 	flush := func() {

@@ -17,21 +17,18 @@ var DL3065 = register(&lint.Rule{
 	Bad:  "FROM --platform=$TARGETPLATFORM alpine:3.20\n",
 	Good: "FROM alpine:3.20\n",
 	Run: func(p *lint.Pass) {
-		f := p.File
-		env := f.GlobalEnv(nil)
-		for _, s := range f.Stages {
+		global := p.File.Scopes().Global()
+		for _, s := range p.File.Stages {
 			fl, ok := s.From.Flag("platform")
 			if !ok || fl.Value == "" {
 				continue
 			}
-			res, ok := saProcessWithMatches(f, fl.Value, env)
-			if !ok || len(res.Matched) != 1 || len(res.Unmatched) != 0 {
+			// As BuildKit: the flag names TARGETPLATFORM alone, whatever the quoting.
+			res := global.Expand(fl.Value)
+			if res.Err != nil || len(res.Matched) != 1 || res.Matched[0] != "TARGETPLATFORM" || len(res.Unmatched) != 0 {
 				continue
 			}
-			if _, ok := res.Matched["TARGETPLATFORM"]; !ok {
-				continue
-			}
-			if v, _ := env.Get("TARGETPLATFORM"); res.Result != v {
+			if v, _ := global.Get("TARGETPLATFORM"); res.Result != v {
 				continue
 			}
 			p.Reportf(fl.Range, "Setting `FROM --platform` to predefined `$TARGETPLATFORM` is redundant as this is the default behavior: drop %s", fl.Raw)

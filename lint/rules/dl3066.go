@@ -22,24 +22,40 @@ var DL3066 = register(&lint.Rule{
 	Bad:  "FROM alpine:3.20\nRUN adduser -D -u 10001 app\nUSER app\n",
 	Good: "FROM alpine:3.20\nRUN adduser -D -u 10001 app\nUSER 10001:10001\n",
 	Run: func(p *lint.Pass) {
-		saWalk(p.File, func(s *dockerfile.Stage, in *dockerfile.Instruction, sc *saScope) {
-			if in.Name != "user" || in.Err != nil || saIsWindowsStage(s) {
-				return
+		for _, in := range p.File.Instructions {
+			if in.Name != "user" || in.Err != nil || in.Stage == nil || isWindowsStage(in.Stage) {
+				continue
 			}
 			raw := strings.TrimSpace(in.Args)
-			u, ok := sc.expand(raw)
-			if !ok {
-				return
+			e := p.File.Scopes().Before(in).Expand(raw)
+			if !e.Known() {
+				continue
 			}
+			u := e.Result
 			uid, _, _ := strings.Cut(u, ":")
-			if uid == "" || uid == "root" || saIsDigits(uid) {
-				return
+			if uid == "" || uid == "root" || isDigits(uid) {
+				continue
 			}
 			r := in.ArgsRange()
 			if u == raw {
 				r = in.Span(in.ArgsOffset+len(in.Args)-len(strings.TrimLeft(in.Args, " \t")), len(uid))
 			}
 			p.Reportf(r, "Non-numeric user-id may not be resolvable by host system (USER %s): use the numeric UID, e.g. USER 10001:10001, creating the user with that UID", u)
-		})
+		}
 	},
 })
+
+// isWindowsStage reports whether a stage is built on a Windows image
+// (nanoserver, servercore, mcr.microsoft.com/windows/...), directly or
+// through the stages it is built on.
+func isWindowsStage(s *dockerfile.Stage) bool {
+	for _, st := range s.Chain() {
+		base := strings.ToLower(st.Base)
+		for _, w := range []string{"windows", "nanoserver", "servercore"} {
+			if strings.Contains(base, w) {
+				return true
+			}
+		}
+	}
+	return false
+}

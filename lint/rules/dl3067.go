@@ -21,11 +21,11 @@ var DL3067 = register(&lint.Rule{
 	Run: func(p *lint.Pass) {
 		for _, in := range p.File.Instructions {
 			c, ok := in.Typed.(*instructions.CopyCommand)
-			if !ok || c.From == "" || !saIsRootPath(c.DestPath) {
+			if !ok || c.From == "" || !isRootPath(c.DestPath) {
 				continue
 			}
 			for _, src := range c.SourcePaths {
-				if s := saDropQuotes(src); saIsRootPath(s) || s == "/*" {
+				if s := dropQuotes(src); isRootPath(s) || s == "/*" {
 					p.Reportf(in.ArgsRange(), "Do not copy an entire filesystem from another stage (COPY --from=%s %s %s): copy only the files you need", c.From, src, c.DestPath)
 					break
 				}
@@ -34,7 +34,7 @@ var DL3067 = register(&lint.Rule{
 	},
 })
 
-func saIsRootPath(p string) bool {
-	p = saDropQuotes(p)
+func isRootPath(p string) bool {
+	p = dropQuotes(p)
 	return p != "" && path.Clean(p) == "/"
 }

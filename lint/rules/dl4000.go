@@ -34,9 +34,26 @@ var DL4000 = register(&lint.Rule{
 			}
 			value := who
 			if len(who) < 2 || who[0] != '"' || who[len(who)-1] != '"' {
-				value = sbLabelQuote(who, p.File.EscapeToken)
+				value = labelQuote(who, p.File.EscapeToken)
 			}
 			p.Reportf(in.KeywordRange(), "MAINTAINER is deprecated (use LABEL org.opencontainers.image.authors=%s instead)", value)
 		}
 	},
 })
+
+// labelQuote quotes s as a double-quoted Dockerfile value: no variable is
+// expanded and quotes survive.
+func labelQuote(s string, escape rune) string {
+	e := string(escape)
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '$', escape:
+			b.WriteString(e)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -17,12 +17,12 @@ var DL4003 = register(&lint.Rule{
 		"names the line of the CMD it overrides. BuildKit's MultipleInstructionsDisallowed is an alias.",
 	Bad:  "FROM alpine:3.20\nCMD [\"sh\"]\nCMD [\"ash\"]\n",
 	Good: "FROM alpine:3.20 AS build\nCMD [\"sh\"]\nFROM alpine:3.20\nCMD [\"ash\"]\n",
-	Run:  func(p *lint.Pass) { sbRunOnce(p, "cmd", "CMD") },
+	Run:  func(p *lint.Pass) { reportRepeated(p, "cmd", "CMD") },
 })
 
-// sbRunOnce reports every instruction named name after the first in a
+// reportRepeated reports every instruction named name after the first in a
 // stage, hadolint's DL4003/DL4004.
-func sbRunOnce(p *lint.Pass, name, kw string) {
+func reportRepeated(p *lint.Pass, name, kw string) {
 	for _, s := range p.File.Stages {
 		prev := 0
 		for _, in := range s.Instructions {

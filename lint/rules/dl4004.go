@@ -17,5 +17,5 @@ var DL4004 = register(&lint.Rule{
 		"ENTRYPOINT it overrides. BuildKit's MultipleInstructionsDisallowed is an alias.",
 	Bad:  "FROM alpine:3.20\nENTRYPOINT [\"/bin/sh\"]\nENTRYPOINT [\"/app\"]\n",
 	Good: "FROM alpine:3.20 AS debug\nENTRYPOINT [\"/bin/sh\"]\nFROM alpine:3.20\nENTRYPOINT [\"/app\"]\n",
-	Run:  func(p *lint.Pass) { sbRunOnce(p, "entrypoint", "ENTRYPOINT") },
+	Run:  func(p *lint.Pass) { reportRepeated(p, "entrypoint", "ENTRYPOINT") },
 })

@@ -8,10 +8,10 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// hsInteractiveCmd maps Docker Hub official images whose default command is
+// interactiveCmd maps Docker Hub official images whose default command is
 // an interactive shell or REPL to that command: without a terminal
 // (`docker run -d`, Kubernetes, Compose) it reads EOF and exits at once.
-var hsInteractiveCmd = map[string]string{
+var interactiveCmd = map[string]string{
 	"ubuntu":         "bash",
 	"debian":         "bash",
 	"alpine":         "/bin/sh",
@@ -35,9 +35,9 @@ var hsInteractiveCmd = map[string]string{
 	"elixir":         "iex",
 }
 
-// hsCommandless reports whether an image is known to have neither CMD nor
+// isCommandless reports whether an image is known to have neither CMD nor
 // ENTRYPOINT: distroless's static, base and cc images.
-func hsCommandless(ref dockerfile.ImageRef) bool {
+func isCommandless(ref dockerfile.ImageRef) bool {
 	if !strings.EqualFold(ref.Registry, "gcr.io") {
 		return false
 	}
@@ -68,12 +68,12 @@ var HS001 = register(&lint.Rule{
 	Bad:  "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n\nFROM scratch\nCOPY --from=build /out/app /app\n",
 	Good: "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
 	Run: func(p *lint.Pass) {
-		s := hsFinalStage(p.File)
+		s := finalStage(p.File)
 		if s == nil {
 			return
 		}
 		var serving *dockerfile.Instruction
-		for _, in := range hsChainInstructions(s) {
+		for _, in := range chainInstructions(s) {
 			switch in.Name {
 			case "cmd", "entrypoint":
 				return
@@ -87,7 +87,7 @@ var HS001 = register(&lint.Rule{
 				}
 			}
 		}
-		root := hsRoot(s)
+		root := rootStage(s)
 		if root == nil {
 			return
 		}
@@ -96,7 +96,7 @@ var HS001 = register(&lint.Rule{
 			via = fmt.Sprintf(" through stage %s", root.DisplayName())
 		}
 		at := s.BaseWord().Range
-		if hsIsScratch(root) {
+		if root.IsScratch() {
 			p.Reportf(at, "no CMD or ENTRYPOINT in the final stage, built FROM scratch%s: the image has no command, "+
 				"so `docker run` fails with \"no command specified\"; add `ENTRYPOINT [\"/path/to/binary\"]`", via)
 			return
@@ -105,20 +105,20 @@ var HS001 = register(&lint.Rule{
 		if !ok {
 			return
 		}
-		if hsCommandless(img) {
+		if isCommandless(img) {
 			p.Reportf(at, "no CMD or ENTRYPOINT in the final stage, built FROM %s%s, which has no command: "+
 				"`docker run` fails with \"no command specified\"; add `ENTRYPOINT [\"/path/to/binary\"]`", root.Base, via)
 			return
 		}
-		name, ok := hsOfficialImage(img)
+		name, ok := officialImage(img)
 		if !ok || serving == nil {
 			return
 		}
-		cmd, ok := hsInteractiveCmd[name]
+		cmd, ok := interactiveCmd[name]
 		if !ok {
 			return
 		}
-		what := strings.ToUpper(serving.Name) + " " + hsDisplay(serving.Args, 30)
+		what := strings.ToUpper(serving.Name) + " " + display(serving.Args, 30)
 		p.Reportf(at, "no CMD or ENTRYPOINT in the final stage: it inherits %s's `%s`%s, an interactive command that "+
 			"exits at once without a terminal, although the stage has `%s` (line %d); add `CMD [...]` that starts the service",
 			name, cmd, via, what, serving.Range.Start.Line)

@@ -10,24 +10,24 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-// hsRunConfig is the CMD, ENTRYPOINT and SHELL in effect at the end of a
+// runConfig is the CMD, ENTRYPOINT and SHELL in effect at the end of a
 // stage, as BuildKit's dispatcher computes them.
-type hsRunConfig struct {
+type runConfig struct {
 	cmd, entrypoint *dockerfile.Instruction
 	shell           []string
 }
 
-// hsStageRunConfig folds the stage chain the way BuildKit dispatches it: an
+// stageRunConfig folds the stage chain the way BuildKit dispatches it: an
 // ENTRYPOINT resets the CMD unless a CMD was set earlier in the same stage,
 // and a stage built FROM another starts with that stage's configuration.
-func hsStageRunConfig(s *dockerfile.Stage, memo map[*dockerfile.Stage]hsRunConfig) hsRunConfig {
+func stageRunConfig(s *dockerfile.Stage, memo map[*dockerfile.Stage]runConfig) runConfig {
 	if c, ok := memo[s]; ok {
 		return c
 	}
-	memo[s] = hsRunConfig{} // guards against cycles, which the model never builds
-	var c hsRunConfig
+	memo[s] = runConfig{} // guards against cycles, which the model never builds
+	var c runConfig
 	if s.BaseStage != nil {
-		c = hsStageRunConfig(s.BaseStage, memo)
+		c = stageRunConfig(s.BaseStage, memo)
 	}
 	cmdSetHere := false
 	for _, in := range s.Instructions {
@@ -53,17 +53,17 @@ func hsStageRunConfig(s *dockerfile.Stage, memo map[*dockerfile.Stage]hsRunConfi
 	return c
 }
 
-// hsArgWrappers are entrypoints that run their arguments as a command, so
+// argWrappers are entrypoints that run their arguments as a command, so
 // that a shell-form CMD still runs (as `wrapper /bin/sh -c "..."`).
-var hsArgWrappers = map[string]bool{
+var argWrappers = map[string]bool{
 	"tini": true, "tini-static": true, "dumb-init": true, "catatonit": true, "gosu": true, "su-exec": true,
 	"env": true, "exec": true, "chpst": true, "s6-setuidgid": true, "setpriv": true, "runuser": true,
 	"sudo": true, "nice": true, "ionice": true, "taskset": true, "numactl": true, "init": true, "with-contenv": true,
 }
 
-// hsRunsArguments reports whether an exec-form ENTRYPOINT is a wrapper or an
+// runsArguments reports whether an exec-form ENTRYPOINT is a wrapper or an
 // entrypoint script, which by convention ends with `exec "$@"`.
-func hsRunsArguments(argv []string) bool {
+func runsArguments(argv []string) bool {
 	if len(argv) == 0 {
 		return true
 	}
@@ -71,7 +71,7 @@ func hsRunsArguments(argv []string) bool {
 		return true
 	}
 	base := path.Base(argv[0])
-	return hsArgWrappers[base] || strings.HasSuffix(base, ".sh") || strings.Contains(strings.ToLower(base), "entrypoint")
+	return argWrappers[base] || strings.HasSuffix(base, ".sh") || strings.Contains(strings.ToLower(base), "entrypoint")
 }
 
 var HS002 = register(&lint.Rule{
@@ -91,14 +91,14 @@ var HS002 = register(&lint.Rule{
 	Bad:  "FROM python:3.13-slim\nENTRYPOINT [\"python\", \"-m\", \"app\"]\nCMD serve --port 8080\n",
 	Good: "FROM python:3.13-slim\nENTRYPOINT [\"python\", \"-m\", \"app\"]\nCMD [\"serve\", \"--port\", \"8080\"]\n",
 	Run: func(p *lint.Pass) {
-		memo := map[*dockerfile.Stage]hsRunConfig{}
+		memo := map[*dockerfile.Stage]runConfig{}
 		reported := map[*dockerfile.Instruction]bool{}
 		for _, s := range p.File.Stages {
-			c := hsStageRunConfig(s, memo)
+			c := stageRunConfig(s, memo)
 			if c.cmd == nil || c.entrypoint == nil || reported[c.cmd] {
 				continue
 			}
-			if !hsShellForm(c.cmd) || hsShellForm(c.entrypoint) || hsRunsArguments(hsCmdLine(c.entrypoint)) {
+			if !isShellForm(c.cmd) || isShellForm(c.entrypoint) || runsArguments(cmdLine(c.entrypoint)) {
 				continue
 			}
 			reported[c.cmd] = true
@@ -106,15 +106,32 @@ var HS002 = register(&lint.Rule{
 			if len(shell) == 0 {
 				shell = []string{"/bin/sh", "-c"}
 			}
-			script := strings.Join(hsCmdLine(c.cmd), " ")
-			runs := strings.Join(append(append(append([]string(nil), hsCmdLine(c.entrypoint)...), shell...), `"`+script+`"`), " ")
+			script := strings.Join(cmdLine(c.cmd), " ")
+			runs := strings.Join(append(append(append([]string(nil), cmdLine(c.entrypoint)...), shell...), `"`+script+`"`), " ")
 			where := fmt.Sprintf("line %d", c.entrypoint.Range.Start.Line)
 			if c.entrypoint.Stage != nil && c.cmd.Stage != nil && c.entrypoint.Stage != c.cmd.Stage {
 				where += " in stage " + c.entrypoint.Stage.DisplayName()
 			}
 			p.Reportf(c.cmd.ArgsRange(), "shell-form CMD with the exec-form ENTRYPOINT on %s: the CMD becomes the entrypoint's "+
 				"arguments, so the container runs `%s`; write the CMD in exec form (`CMD [\"arg\", ...]`) or fold the command into the ENTRYPOINT",
-				where, hsDisplay(runs, 120))
+				where, display(runs, 120))
 		}
 	},
 })
+
+// cmdLine is the command line of a CMD, ENTRYPOINT or RUN as BuildKit
+// stores it (one element, the script, for the shell form).
+func cmdLine(in *dockerfile.Instruction) []string {
+	switch c := in.Typed.(type) {
+	case *instructions.CmdCommand:
+		return c.CmdLine
+	case *instructions.EntrypointCommand:
+		return c.CmdLine
+	case *instructions.RunCommand:
+		return c.CmdLine
+	}
+	if s := strings.TrimSpace(in.Args); s != "" {
+		return []string{s}
+	}
+	return nil
+}

@@ -7,11 +7,11 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// hsNonRootMarkers are words in an image reference that, by the convention
+// nonRootMarkers are words in an image reference that, by the convention
 // of the images that use them, mean the image already sets a non-root USER:
 // distroless's :nonroot tags, docker:dind-rootless,
 // nginxinc/nginx-unprivileged, ...
-var hsNonRootMarkers = []string{"nonroot", "non-root", "rootless", "unprivileged"}
+var nonRootMarkers = []string{"nonroot", "non-root", "rootless", "unprivileged"}
 
 var HS003 = register(&lint.Rule{
 	ID:       "HS003",
@@ -30,19 +30,19 @@ var HS003 = register(&lint.Rule{
 	Bad:  "FROM node:24-slim\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
 	Good: "FROM node:24-slim\nWORKDIR /app\nCOPY . .\nUSER node\nCMD [\"node\", \"server.js\"]\n",
 	Run: func(p *lint.Pass) {
-		s := hsFinalStage(p.File)
+		s := finalStage(p.File)
 		if s == nil {
 			return
 		}
-		for _, in := range hsChainInstructions(s) {
+		for _, in := range chainInstructions(s) {
 			if in.Name == "user" {
 				return
 			}
 		}
-		root := hsRoot(s)
+		root := rootStage(s)
 		if root != nil && len(root.Unresolved) == 0 {
 			base := strings.ToLower(root.Base)
-			for _, m := range hsNonRootMarkers {
+			for _, m := range nonRootMarkers {
 				if strings.Contains(base, m) {
 					return
 				}
@@ -51,12 +51,12 @@ var HS003 = register(&lint.Rule{
 		via := ""
 		if root != nil && root != s {
 			via = fmt.Sprintf(" (nor in stage %s it is built FROM)", root.DisplayName())
-			if len(hsChain(s)) > 2 {
+			if len(s.Chain()) > 2 {
 				via = " (nor in the stages it is built FROM)"
 			}
 		}
 		hint := "add `USER <non-root>` (e.g. `RUN useradd --system --uid 10001 app` and `USER app`, or a numeric `USER 10001:10001`)"
-		if hsIsScratch(root) {
+		if root.IsScratch() {
 			hint = "add a numeric `USER 65532:65532` (scratch has no /etc/passwd to look names up in)"
 		}
 		p.Reportf(s.BaseWord().Range, "no USER in the final stage%s: the container runs as root; %s", via, hint)

@@ -11,9 +11,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-// hsInstall is a dependency install found in a RUN: a command that exists to
+// depInstall is a dependency install found in a RUN: a command that exists to
 // download what a manifest declares.
-type hsInstall struct {
+type depInstall struct {
 	in        *dockerfile.Instruction
 	key       string   // ecosystem: "npm", "pip", ...
 	command   string   // as written, for messages
@@ -23,11 +23,11 @@ type hsInstall struct {
 	line      int // where the command starts
 }
 
-var hsPipRe = regexp.MustCompile(`^pip[0-9.]*$`)
+var pipRe = regexp.MustCompile(`^pip[0-9.]*$`)
 
-// hsPositionals returns the arguments that are not flags, skipping the
+// positionals returns the arguments that are not flags, skipping the
 // values of the flags in valued (given without '=').
-func hsPositionals(args []string, valued ...string) []string {
+func positionals(args []string, valued ...string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -45,7 +45,7 @@ func hsPositionals(args []string, valued ...string) []string {
 	return out
 }
 
-func hsHasFlag(args []string, flags ...string) bool {
+func hasFlag(args []string, flags ...string) bool {
 	for _, a := range args {
 		for _, f := range flags {
 			if a == f {
@@ -56,12 +56,12 @@ func hsHasFlag(args []string, flags ...string) bool {
 	return false
 }
 
-// hsPackageInstall reports whether args (after the tool name) are a bare
+// isPackageInstall reports whether args (after the tool name) are a bare
 // install from the manifest: one of the install subcommands and no package
 // names, not global (`npm install -g pm2` installs a tool, not the project's
 // dependencies).
-func hsPackageInstall(args []string, subs []string, valued ...string) bool {
-	pos := hsPositionals(args, valued...)
+func isPackageInstall(args []string, subs []string, valued ...string) bool {
+	pos := positionals(args, valued...)
 	if len(pos) == 0 {
 		return false
 	}
@@ -71,20 +71,20 @@ func hsPackageInstall(args []string, subs []string, valued ...string) bool {
 			ok = true
 		}
 	}
-	return ok && len(pos) == 1 && !hsHasFlag(args, "-g", "--global")
+	return ok && len(pos) == 1 && !hasFlag(args, "-g", "--global")
 }
 
-var hsNodeValued = []string{"--prefix", "--cache", "--registry", "--omit", "--include", "--loglevel", "-w", "--workspace", "--userconfig", "--cwd", "--dir", "-C", "--filter", "--network-timeout", "--modules-folder", "--cache-folder", "--mutex"}
+var nodeValuedFlags = []string{"--prefix", "--cache", "--registry", "--omit", "--include", "--loglevel", "-w", "--workspace", "--userconfig", "--cwd", "--dir", "-C", "--filter", "--network-timeout", "--modules-folder", "--cache-folder", "--mutex"}
 
-// hsMatchInstall recognises a dependency install in one simple command.
-func hsMatchInstall(argv []string) (key, manifests string, patterns []string, ok bool) {
+// matchInstall recognises a dependency install in one simple command.
+func matchInstall(argv []string) (key, manifests string, patterns []string, ok bool) {
 	if len(argv) == 0 {
 		return "", "", nil, false
 	}
 	tool := path.Base(argv[0])
 	args := argv[1:]
 	// python -m pip ..., python3 -m pip ..., uv pip ...
-	if (strings.HasPrefix(tool, "python") && len(args) >= 2 && args[0] == "-m" && hsPipRe.MatchString(args[1])) ||
+	if (strings.HasPrefix(tool, "python") && len(args) >= 2 && args[0] == "-m" && pipRe.MatchString(args[1])) ||
 		(tool == "uv" && len(args) >= 1 && args[0] == "pip") {
 		if tool == "uv" {
 			args = args[1:]
@@ -93,33 +93,33 @@ func hsMatchInstall(argv []string) (key, manifests string, patterns []string, ok
 		}
 		tool = "pip"
 	}
-	pos := hsPositionals(args)
+	pos := positionals(args)
 	first := ""
 	if len(pos) > 0 {
 		first = pos[0]
 	}
 	switch {
 	case tool == "npm":
-		if first == "ci" || hsPackageInstall(args, []string{"install", "i", "isntall"}, hsNodeValued...) {
+		if first == "ci" || isPackageInstall(args, []string{"install", "i", "isntall"}, nodeValuedFlags...) {
 			return "npm", "package.json + package-lock.json", []string{"package.json", "package-lock.json", "npm-shrinkwrap.json"}, true
 		}
 	case tool == "yarn":
-		p := hsPositionals(args, hsNodeValued...)
-		if (len(p) == 0 || (len(p) == 1 && p[0] == "install")) && !hsHasFlag(args, "--version", "-v", "--help", "-h") {
+		p := positionals(args, nodeValuedFlags...)
+		if (len(p) == 0 || (len(p) == 1 && p[0] == "install")) && !hasFlag(args, "--version", "-v", "--help", "-h") {
 			return "yarn", "package.json + yarn.lock", []string{"package.json", "yarn.lock"}, true
 		}
 	case tool == "pnpm":
-		if hsPackageInstall(args, []string{"install", "i"}, hsNodeValued...) {
+		if isPackageInstall(args, []string{"install", "i"}, nodeValuedFlags...) {
 			return "pnpm", "package.json + pnpm-lock.yaml", []string{"package.json", "pnpm-lock.yaml"}, true
 		}
-		if p := hsPositionals(args, hsNodeValued...); len(p) == 1 && p[0] == "fetch" {
+		if p := positionals(args, nodeValuedFlags...); len(p) == 1 && p[0] == "fetch" {
 			return "pnpm", "pnpm-lock.yaml", []string{"pnpm-lock.yaml"}, true
 		}
 	case tool == "bun":
-		if hsPackageInstall(args, []string{"install", "i"}, hsNodeValued...) {
+		if isPackageInstall(args, []string{"install", "i"}, nodeValuedFlags...) {
 			return "bun", "package.json + bun.lock", []string{"package.json", "bun.lock", "bun.lockb"}, true
 		}
-	case hsPipRe.MatchString(tool):
+	case pipRe.MatchString(tool):
 		if first != "install" {
 			break
 		}
@@ -154,7 +154,7 @@ func hsMatchInstall(argv []string) (key, manifests string, patterns []string, ok
 			return "go", "go.mod + go.sum", []string{"go.mod", "go.sum"}, true
 		}
 	case tool == "bundle" || tool == "bundler":
-		if first == "install" || len(hsPositionals(args, "--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile")) == 0 {
+		if first == "install" || len(positionals(args, "--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile")) == 0 {
 			return "bundler", "Gemfile + Gemfile.lock", []string{"Gemfile", "Gemfile.lock"}, true
 		}
 	case tool == "composer" || tool == "composer.phar" || (tool == "php" && len(pos) >= 2 && path.Base(pos[0]) == "composer.phar"):
@@ -193,9 +193,9 @@ func hsMatchInstall(argv []string) (key, manifests string, patterns []string, ok
 	return "", "", nil, false
 }
 
-// hsCommandLine is the line a command of a RUN starts on: where its first
+// commandLine is the line a command of a RUN starts on: where its first
 // words are found in the instruction, else the RUN's first line.
-func hsCommandLine(in *dockerfile.Instruction, argv []string) int {
+func commandLine(in *dockerfile.Instruction, argv []string) int {
 	n := min(len(argv), 3)
 	for ; n > 0; n-- {
 		if r, _, ok := in.FindFrom(strings.Join(argv[:n], " "), in.ArgsOffset); ok {
@@ -205,17 +205,17 @@ func hsCommandLine(in *dockerfile.Instruction, argv []string) int {
 	return in.Range.Start.Line
 }
 
-// hsCopySource is one source of a COPY or ADD from the build context.
-type hsCopySource struct {
+// copySource is one source of a COPY or ADD from the build context.
+type copySource struct {
 	in   *dockerfile.Instruction
 	src  string
 	at   dockerfile.Range
 	dest string // resolved against WORKDIR
 }
 
-// hsContextSources returns the build-context sources of a COPY/ADD (none
+// contextSources returns the build-context sources of a COPY/ADD (none
 // for --from, heredocs and URLs) and the resolved destination.
-func hsContextSources(in *dockerfile.Instruction, workdir string) []hsCopySource {
+func contextSources(in *dockerfile.Instruction, workdir string) []copySource {
 	var sd instructions.SourcesAndDest
 	switch c := in.Typed.(type) {
 	case *instructions.CopyCommand:
@@ -228,10 +228,10 @@ func hsContextSources(in *dockerfile.Instruction, workdir string) []hsCopySource
 	default:
 		return nil
 	}
-	dest := hsJoinPath(workdir, sd.DestPath)
+	dest := joinPath(workdir, sd.DestPath)
 	words := in.Words()
 	used := map[int]bool{}
-	var out []hsCopySource
+	var out []copySource
 	for _, src := range sd.SourcePaths {
 		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
 			continue
@@ -248,24 +248,24 @@ func hsContextSources(in *dockerfile.Instruction, workdir string) []hsCopySource
 				}
 			}
 		}
-		out = append(out, hsCopySource{in: in, src: src, at: at, dest: dest})
+		out = append(out, copySource{in: in, src: src, at: at, dest: dest})
 	}
 	return out
 }
 
-// hsContextRoot reports whether a source is the whole build context.
-func hsContextRoot(src string) bool {
+// isContextRoot reports whether a source is the whole build context.
+func isContextRoot(src string) bool {
 	c := path.Clean(src)
 	return c == "." || c == "/" || c == "*" || c == "./*"
 }
 
-// hsDirSource reports whether a source is written as a directory.
-func hsDirSource(src string) bool {
+// isDirSource reports whether a source is written as a directory.
+func isDirSource(src string) bool {
 	return strings.HasSuffix(src, "/") || strings.HasSuffix(src, "/.")
 }
 
-// hsCopiesManifest reports whether a copied source is one of the patterns.
-func hsCopiesManifest(src string, patterns []string) bool {
+// copiesManifest reports whether a copied source is one of the patterns.
+func copiesManifest(src string, patterns []string) bool {
 	base := path.Base(src)
 	for _, p := range patterns {
 		if strings.Contains(p, "/") {
@@ -284,15 +284,15 @@ func hsCopiesManifest(src string, patterns []string) bool {
 	return false
 }
 
-// hsWorkdirAtStart is the WORKDIR a stage inherits from the stages it is
+// workdirAtStart is the WORKDIR a stage inherits from the stages it is
 // built FROM ("" when it is the image's own, unknown here).
-func hsWorkdirAtStart(s *dockerfile.Stage) string {
-	chain := hsChain(s)
+func workdirAtStart(s *dockerfile.Stage) string {
+	chain := s.Chain()
 	wd := ""
 	for i := len(chain) - 1; i >= 1; i-- {
 		for _, in := range chain[i].Instructions {
 			if c, ok := in.Typed.(*instructions.WorkdirCommand); ok {
-				wd = hsJoinPath(wd, c.Path)
+				wd = joinPath(wd, c.Path)
 			}
 		}
 	}
@@ -321,55 +321,55 @@ var HS004 = register(&lint.Rule{
 	Good: "FROM node:24-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
-			hsCheckCacheBusting(p, s)
+			checkCacheBusting(p, s)
 		}
 	},
 })
 
-func hsCheckCacheBusting(p *lint.Pass, s *dockerfile.Stage) {
-	workdir := hsWorkdirAtStart(s)
-	var broad, manifests []hsCopySource
-	var installs []hsInstall
+func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage) {
+	workdir := workdirAtStart(s)
+	var broad, manifests []copySource
+	var installs []depInstall
 	for _, in := range s.Instructions {
 		switch in.Name {
 		case "workdir":
 			if c, ok := in.Typed.(*instructions.WorkdirCommand); ok {
 				wd := c.Path
 				if strings.Contains(wd, "$") {
-					wd, _ = p.File.Expand(wd, hsEnvBefore(p.File, s, in))
+					wd, _ = p.File.Expand(wd, p.File.Scopes().Before(in))
 				}
-				workdir = hsJoinPath(workdir, wd)
+				workdir = joinPath(workdir, wd)
 			}
 		case "copy", "add":
-			for _, cs := range hsContextSources(in, workdir) {
-				if hsContextRoot(cs.src) || hsDirSource(cs.src) {
+			for _, cs := range contextSources(in, workdir) {
+				if isContextRoot(cs.src) || isDirSource(cs.src) {
 					broad = append(broad, cs)
 				} else {
 					manifests = append(manifests, cs)
 				}
 			}
 		case "run":
-			for _, c := range hsSplitCommands(hsRunScript(in), workdir) {
-				key, man, pats, ok := hsMatchInstall(c.argv)
+			for _, c := range splitCommands(runScript(in), workdir) {
+				key, man, pats, ok := matchInstall(c.argv)
 				if !ok {
 					continue
 				}
-				installs = append(installs, hsInstall{in: in, key: key, command: strings.Join(c.argv, " "),
-					manifests: man, patterns: pats, cwd: hsJoinPath(c.cwd, "."), line: hsCommandLine(in, c.argv)})
+				installs = append(installs, depInstall{in: in, key: key, command: strings.Join(c.argv, " "),
+					manifests: man, patterns: pats, cwd: joinPath(c.cwd, "."), line: commandLine(in, c.argv)})
 			}
 		}
 	}
 	for _, b := range broad {
-		if msg := hsCacheBustMessage(b, installs, manifests); msg != "" {
+		if msg := cacheBustMessage(b, installs, manifests); msg != "" {
 			p.Report(b.at, msg)
 		}
 	}
 }
 
-// hsCacheBustMessage returns the finding for a broad COPY, or "" when no
+// cacheBustMessage returns the finding for a broad COPY, or "" when no
 // install after it is affected.
-func hsCacheBustMessage(b hsCopySource, installs []hsInstall, manifests []hsCopySource) string {
-	root := hsContextRoot(b.src)
+func cacheBustMessage(b copySource, installs []depInstall, manifests []copySource) string {
+	root := isContextRoot(b.src)
 	for _, i := range installs {
 		if i.in.Index <= b.in.Index || (!root && path.Clean(b.dest) != path.Clean(i.cwd)) {
 			continue
@@ -383,14 +383,14 @@ func hsCacheBustMessage(b hsCopySource, installs []hsInstall, manifests []hsCopy
 		if installedBefore {
 			continue
 		}
-		copyText := hsDisplay(strings.ToUpper(b.in.Name)+" "+b.in.Args, 40)
+		copyText := display(strings.ToUpper(b.in.Name)+" "+b.in.Args, 40)
 		what := "copies the whole build context"
 		if !root {
 			what = "copies a whole directory into " + b.dest
 		}
-		cmd := hsDisplay(i.command, 50)
+		cmd := display(i.command, 50)
 		for _, m := range manifests {
-			if m.in.Index < b.in.Index && hsCopiesManifest(m.src, i.patterns) {
+			if m.in.Index < b.in.Index && copiesManifest(m.src, i.patterns) {
 				return fmt.Sprintf("`%s` %s before `%s` (line %d): %s is already copied on line %d, but the install "+
 					"comes after this broad COPY, so every source change still reinstalls the dependencies; move the "+
 					"install above this COPY", copyText, what, cmd, i.line, m.src, m.in.Range.Start.Line)

@@ -6,9 +6,9 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// hsSplitPortSpec splits [ip:]host:container[/proto] as BuildKit's
+// splitPortSpec splits [ip:]host:container[/proto] as BuildKit's
 // portSpecs.splitParts does.
-func hsSplitPortSpec(raw string) (ip, host, container string) {
+func splitPortSpec(raw string) (ip, host, container string) {
 	parts := strings.Split(raw, ":")
 	switch n := len(parts); n {
 	case 1:
@@ -42,14 +42,14 @@ var HS005 = register(&lint.Rule{
 				if in.Name != "expose" {
 					continue
 				}
-				env := hsEnvBefore(p.File, s, in)
+				env := p.File.Scopes().Before(in)
 				for _, w := range in.Words() {
 					val := w.Text
 					if strings.Contains(val, "$") {
 						val, _ = p.File.Expand(val, env)
 					}
 					for _, port := range strings.Fields(val) {
-						ip, host, container := hsSplitPortSpec(port)
+						ip, host, container := splitPortSpec(port)
 						if ip == "" && host == "" {
 							continue
 						}

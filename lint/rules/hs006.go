@@ -10,21 +10,21 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// hsNow is the clock HS006 compares end-of-life dates with; tests set it.
-var hsNow = time.Now
+// eolNow is the clock HS006 compares end-of-life dates with; tests set it.
+var eolNow = time.Now
 
-// hsTableDate is when hsEOLTable was last reviewed against each project's
+// eolTableDate is when eolTable was last reviewed against each project's
 // published lifecycle (release pages, endoflife.date). Review it at least
 // twice a year: releases reach their end of life on schedule, and a release
 // missing from the table is never reported.
-const hsTableDate = "2026-11-29"
+const eolTableDate = "2026-11-29"
 
-// hsEOLRelease is one release of an image with the day its support ends.
+// eolRelease is one release of an image with the day its support ends.
 // Distributions count until the end of their free long-term support
 // (Debian LTS, Ubuntu standard support), languages until their last
 // security release. Where a project announces only a month, the last day
 // of that month is used.
-type hsEOLRelease struct {
+type eolRelease struct {
 	image string // Docker Hub official image, or "dotnet" for mcr.microsoft.com/dotnet/*
 	// tags are tag versions (matched as a prefix up to a non-digit: "3.7"
 	// matches "3.7.17" but not "3.70") and codenames.
@@ -36,17 +36,17 @@ type hsEOLRelease struct {
 	eol      string // YYYY-MM-DD: the first day without support
 }
 
-// hsUpgrade is what an image's end-of-life releases are replaced with.
-type hsUpgrade struct {
+// eolUpgrade is what an image's end-of-life releases are replaced with.
+type eolUpgrade struct {
 	version  string // tag version: "24.04"
 	codename string // for tags written as a codename: "noble"
 	variant  string // for the variant word in other images' tags: "noble"
 	image    string // a different image, when the image itself is gone
 }
 
-// hsUpgrades were chosen to have the longest support among the releases
-// published by hsTableDate.
-var hsUpgrades = map[string]hsUpgrade{
+// eolUpgrades were chosen to have the longest support among the releases
+// published by eolTableDate.
+var eolUpgrades = map[string]eolUpgrade{
 	"ubuntu":   {version: "24.04", codename: "noble", variant: "noble"},
 	"debian":   {version: "13", codename: "trixie", variant: "trixie"},
 	"alpine":   {version: "3.23", variant: "alpine3.23"},
@@ -62,7 +62,7 @@ var hsUpgrades = map[string]hsUpgrade{
 	"openjdk":  {image: "eclipse-temurin:21"},
 }
 
-var hsEOLTable = []hsEOLRelease{
+var eolTable = []eolRelease{
 	// Ubuntu: end of standard support (wiki.ubuntu.com/Releases).
 	{"ubuntu", []string{"12.04", "precise"}, []string{"precise"}, "Ubuntu 12.04 precise", "2017-04-28"},
 	{"ubuntu", []string{"14.04", "trusty"}, []string{"trusty"}, "Ubuntu 14.04 trusty", "2019-04-30"},
@@ -235,13 +235,13 @@ var hsEOLTable = []hsEOLRelease{
 	{"openjdk", []string{""}, nil, "the openjdk image is deprecated", "2022-07-31"},
 }
 
-// hsDistroImages are the images whose tags are the distribution's own
+// distroImages are the images whose tags are the distribution's own
 // versions: their variant words are not looked up.
-var hsDistroImages = map[string]bool{"ubuntu": true, "debian": true, "alpine": true}
+var distroImages = map[string]bool{"ubuntu": true, "debian": true, "alpine": true}
 
-// hsVersionMatch reports whether a tag word v is release m: equal, or m
+// versionMatch reports whether a tag word v is release m: equal, or m
 // followed by something that does not continue its last number or word.
-func hsVersionMatch(v, m string) bool {
+func versionMatch(v, m string) bool {
 	if m == "" {
 		return true
 	}
@@ -260,18 +260,18 @@ func hsVersionMatch(v, m string) bool {
 	return !letter(next) && !digit(next)
 }
 
-// hsEOLHit is one end-of-life release found in an image reference.
-type hsEOLHit struct {
-	rel     *hsEOLRelease
+// eolHit is one end-of-life release found in an image reference.
+type eolHit struct {
+	rel     *eolRelease
 	word    int  // index of the matched word of the tag ("-"-separated)
 	variant bool // found as the base of another image
 	eol     time.Time
 }
 
-// hsEOLKey is the table key of an image: an official image's short name,
+// eolKey is the table key of an image: an official image's short name,
 // "dotnet" for Microsoft's .NET images.
-func hsEOLKey(ref dockerfile.ImageRef) string {
-	if name, ok := hsOfficialImage(ref); ok {
+func eolKey(ref dockerfile.ImageRef) string {
+	if name, ok := officialImage(ref); ok {
 		return name
 	}
 	if strings.EqualFold(ref.Registry, "mcr.microsoft.com") && strings.HasPrefix(ref.Repository, "dotnet/") {
@@ -280,45 +280,45 @@ func hsEOLKey(ref dockerfile.ImageRef) string {
 	return ""
 }
 
-// hsEOLLookup finds the end-of-life releases an image reference names:
+// eolLookup finds the end-of-life releases an image reference names:
 // the image's own release (from the first word of its tag) and the
 // distribution release named by a variant word (python:3.12-slim-buster).
-func hsEOLLookup(ref dockerfile.ImageRef) []hsEOLHit {
-	key := hsEOLKey(ref)
+func eolLookup(ref dockerfile.ImageRef) []eolHit {
+	key := eolKey(ref)
 	tag := strings.ToLower(ref.Tag)
 	if tag == "" {
 		tag = "latest"
 	}
 	words := strings.Split(tag, "-")
-	var hits []hsEOLHit
-	if key != "" && !(key == "openjdk" && hsContains(words, "ea")) {
-		var best *hsEOLRelease
+	var hits []eolHit
+	if key != "" && !(key == "openjdk" && containsString(words, "ea")) {
+		var best *eolRelease
 		bestLen := -1
-		for i := range hsEOLTable {
-			r := &hsEOLTable[i]
+		for i := range eolTable {
+			r := &eolTable[i]
 			if r.image != key {
 				continue
 			}
 			for _, m := range r.tags {
-				if hsVersionMatch(words[0], m) && len(m) > bestLen {
+				if versionMatch(words[0], m) && len(m) > bestLen {
 					best, bestLen = r, len(m)
 				}
 			}
 		}
 		if best != nil {
-			hits = append(hits, hsEOLHit{rel: best, word: 0})
+			hits = append(hits, eolHit{rel: best, word: 0})
 		}
 	}
-	if !hsDistroImages[key] {
+	if !distroImages[key] {
 		for wi, w := range words {
 			if len(hits) > 0 && wi == 0 {
 				continue
 			}
-			for i := range hsEOLTable {
-				r := &hsEOLTable[i]
+			for i := range eolTable {
+				r := &eolTable[i]
 				for _, v := range r.variants {
-					if hsVersionMatch(w, v) {
-						hits = append(hits, hsEOLHit{rel: r, word: wi, variant: true})
+					if versionMatch(w, v) {
+						hits = append(hits, eolHit{rel: r, word: wi, variant: true})
 					}
 				}
 			}
@@ -334,7 +334,7 @@ func hsEOLLookup(ref dockerfile.ImageRef) []hsEOLHit {
 	return hits
 }
 
-func hsContains(list []string, s string) bool {
+func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -343,9 +343,9 @@ func hsContains(list []string, s string) bool {
 	return false
 }
 
-// hsEOLSuggestion builds the reference to upgrade to: the release words of
+// eolSuggestion builds the reference to upgrade to: the release words of
 // the tag replaced by supported ones, other words kept.
-func hsEOLSuggestion(ref dockerfile.ImageRef, key string, hits []hsEOLHit) string {
+func eolSuggestion(ref dockerfile.ImageRef, key string, hits []eolHit) string {
 	tag := strings.ToLower(ref.Tag)
 	if tag == "" {
 		tag = "latest"
@@ -356,7 +356,7 @@ func hsEOLSuggestion(ref dockerfile.ImageRef, key string, hits []hsEOLHit) strin
 		name = strings.Replace(name, "dotnet/core/", "dotnet/", 1)
 	}
 	for _, h := range hits {
-		up, ok := hsUpgrades[h.rel.image]
+		up, ok := eolUpgrades[h.rel.image]
 		if !ok {
 			continue
 		}
@@ -380,10 +380,10 @@ func hsEOLSuggestion(ref dockerfile.ImageRef, key string, hits []hsEOLHit) strin
 		} else {
 			words[0] = up.version
 		}
-		if hsDistroImages[key] {
+		if distroImages[key] {
 			// Date stamps and point releases of the old release mean nothing for the new one.
 			kept := []string{words[0]}
-			if hsContains(words[1:], "slim") {
+			if containsString(words[1:], "slim") {
 				kept = append(kept, "slim")
 			}
 			words = kept
@@ -409,14 +409,14 @@ var HS006 = register(&lint.Rule{
 	Bad:  "FROM ubuntu:18.04\nRUN apt-get update\n",
 	Good: "FROM ubuntu:24.04\nRUN apt-get update\n",
 	Run: func(p *lint.Pass) {
-		now := hsNow()
+		now := eolNow()
 		for _, s := range p.File.Stages {
 			ref, ok := s.Image()
 			if !ok {
 				continue
 			}
-			var hits []hsEOLHit
-			for _, h := range hsEOLLookup(ref) {
+			var hits []eolHit
+			for _, h := range eolLookup(ref) {
 				if !now.Before(h.eol) {
 					hits = append(hits, h)
 				}
@@ -425,7 +425,7 @@ var HS006 = register(&lint.Rule{
 				continue
 			}
 			sort.SliceStable(hits, func(i, j int) bool { return hits[i].eol.Before(hits[j].eol) })
-			key := hsEOLKey(ref)
+			key := eolKey(ref)
 			shown := ref.Name()
 			if ref.Tag != "" {
 				shown += ":" + ref.Tag
@@ -442,11 +442,11 @@ var HS006 = register(&lint.Rule{
 				notes = append(notes, strings.TrimSuffix(n, ","))
 			}
 			detail := ""
-			if len(hits) > 1 || hits[0].variant || hsUpgrades[hits[0].rel.image].image != "" {
+			if len(hits) > 1 || hits[0].variant || eolUpgrades[hits[0].rel.image].image != "" {
 				detail = " (" + strings.Join(notes, "; ") + ")"
 			}
 			p.Report(s.BaseWord().Range, fmt.Sprintf("%s reached end of life on %s%s: upgrade to %s",
-				shown, hits[0].rel.eol, detail, hsEOLSuggestion(ref, key, hits)))
+				shown, hits[0].rel.eol, detail, eolSuggestion(ref, key, hits)))
 		}
 	},
 })

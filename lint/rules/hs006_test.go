@@ -9,16 +9,16 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// hsLintAt runs HS006 alone over src with the clock set to day.
-func hsLintAt(t *testing.T, day, src string) []lint.Finding {
+// lintAt runs HS006 alone over src with the clock set to day.
+func lintAt(t *testing.T, day, src string) []lint.Finding {
 	t.Helper()
 	now, err := time.Parse("2006-01-02", day)
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := hsNow
-	hsNow = func() time.Time { return now }
-	defer func() { hsNow = old }()
+	old := eolNow
+	eolNow = func() time.Time { return now }
+	defer func() { eolNow = old }()
 	cfg := lint.DefaultConfig()
 	for _, r := range Registry().All() {
 		if r != HS006 {
@@ -50,7 +50,7 @@ func TestHS006Clock(t *testing.T) {
 		{"2030-01-01", "ghcr.io/acme/ubuntu:18.04", ""},
 	}
 	for _, tt := range tests {
-		got := hsLintAt(t, tt.day, "FROM "+tt.from+"\n")
+		got := lintAt(t, tt.day, "FROM "+tt.from+"\n")
 		switch {
 		case tt.want == "" && len(got) != 0:
 			t.Errorf("%s on %s: unexpected finding %q", tt.from, tt.day, got[0].Message)
@@ -65,15 +65,15 @@ func TestHS006Clock(t *testing.T) {
 // TestHS006Table keeps the table well-formed: dates parse, every image has
 // an upgrade, and no two releases of an image claim the same tag.
 func TestHS006Table(t *testing.T) {
-	if _, err := time.Parse("2006-01-02", hsTableDate); err != nil {
-		t.Errorf("hsTableDate: %v", err)
+	if _, err := time.Parse("2006-01-02", eolTableDate); err != nil {
+		t.Errorf("eolTableDate: %v", err)
 	}
 	seen := map[string]bool{}
-	for _, r := range hsEOLTable {
+	for _, r := range eolTable {
 		if _, err := time.Parse("2006-01-02", r.eol); err != nil {
 			t.Errorf("%s %v: bad date %q", r.image, r.tags, r.eol)
 		}
-		if _, ok := hsUpgrades[r.image]; !ok {
+		if _, ok := eolUpgrades[r.image]; !ok {
 			t.Errorf("%s has no upgrade", r.image)
 		}
 		for _, tag := range r.tags {
@@ -90,7 +90,7 @@ func TestHS006Table(t *testing.T) {
 		}
 	}
 	// The suggested upgrades themselves must not be past their end of life.
-	for img, up := range hsUpgrades {
+	for img, up := range eolUpgrades {
 		if up.version == "" {
 			continue
 		}
@@ -98,7 +98,7 @@ func TestHS006Table(t *testing.T) {
 		if img == "dotnet" {
 			ref = dockerfile.ParseImageRef("mcr.microsoft.com/dotnet/sdk:" + up.version)
 		}
-		if hits := hsEOLLookup(ref); len(hits) > 0 {
+		if hits := eolLookup(ref); len(hits) > 0 {
 			t.Errorf("upgrade %s:%s is in the end-of-life table", img, up.version)
 		}
 	}

@@ -21,7 +21,7 @@ var HS008 = register(&lint.Rule{
 	Good: "FROM alpine:3.20 AS builder-base\nRUN echo hi\n",
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
-			_, name, ok := bkFromWords(s.From)
+			_, name, ok := fromAsWords(s.From)
 			if !ok || name.Text == strings.ToLower(name.Text) {
 				continue
 			}

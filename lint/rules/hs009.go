@@ -20,7 +20,7 @@ var HS009 = register(&lint.Rule{
 	Good: "FROM debian:12 AS builder\nRUN echo hi\n",
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
-			as, _, ok := bkFromWords(s.From)
+			as, _, ok := fromAsWords(s.From)
 			if !ok {
 				continue
 			}

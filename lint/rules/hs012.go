@@ -42,13 +42,13 @@ var HS012 = register(&lint.Rule{
 				r = ws[0].Range
 			}
 			p.Reportf(r, "\"%s key=value\" should be used instead of legacy \"%s key value\" format: write %s %s=%s",
-				in.Keyword, in.Keyword, in.Keyword, key, bkLegacyValue(value))
+				in.Keyword, in.Keyword, in.Keyword, key, legacyValue(value))
 		}
 	},
 })
 
-// bkLegacyValue is how the value of a legacy pair is written after '='.
-func bkLegacyValue(v string) string {
+// legacyValue is how the value of a legacy pair is written after '='.
+func legacyValue(v string) string {
 	if !strings.ContainsAny(v, " \t") {
 		return v
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hoistci/hoist/lint"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 var HS013 = register(&lint.Rule{
@@ -19,20 +20,17 @@ var HS013 = register(&lint.Rule{
 	Bad:  "FROM nginx:1.27\nEXPOSE 80/TCP\n",
 	Good: "FROM nginx:1.27\nEXPOSE 80/tcp\n",
 	Run: func(p *lint.Pass) {
-		var a *bkAnalysis
+		lex := shell.NewLex(p.File.EscapeToken)
 		for _, in := range p.File.Instructions {
 			if in.Name != "expose" || in.Stage == nil {
 				continue
 			}
-			if a == nil {
-				a = bkAnalyze(p.File)
-			}
-			sc := a.before[in]
+			sc := p.File.Scopes().Before(in)
 			if sc == nil {
 				continue
 			}
 			for _, w := range in.Words() {
-				ports, err := a.lex.ProcessWords(w.Text, sc.env)
+				ports, err := lex.ProcessWords(w.Text, sc)
 				if err != nil {
 					continue
 				}

@@ -2,10 +2,9 @@ package rules
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/hoistci/hoist/lint"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 var HS014 = register(&lint.Rule{
@@ -26,13 +25,10 @@ var HS014 = register(&lint.Rule{
 		if len(p.File.Stages) == 0 {
 			return
 		}
-		global := bkGlobalEnv(p.File)
-		declared := bkGlobalArgNames(p.File)
-		for _, k := range global.Keys() {
-			declared[k] = true
-		}
-		options := bkSortedKeys(declared)
-		lex := shell.NewLex(p.File.EscapeToken)
+		// FROM sees the global ARGs, declared with or without a default,
+		// and the automatic ones.
+		global := p.File.Scopes().Global()
+		options := global.Names()
 		for _, s := range p.File.Stages {
 			seen := map[string]bool{}
 			var undeclared []string
@@ -40,23 +36,22 @@ var HS014 = register(&lint.Rule{
 				if word == "" {
 					continue
 				}
-				res, _ := lex.ProcessWordWithMatches(word, global)
-				for n := range res.Unmatched {
-					if !declared[n] && !seen[n] {
+				for _, n := range global.Expand(word).Unmatched {
+					if !global.Declared(n) && !seen[n] {
 						seen[n] = true
 						undeclared = append(undeclared, n)
 					}
 				}
 			}
-			sort.Strings(undeclared)
+			slices.Sort(undeclared)
 			for _, n := range undeclared {
 				msg := fmt.Sprintf("FROM argument '%s' is not declared", n)
-				if m := bkSuggest(n, options); m != "" {
+				if m := suggestName(n, options); m != "" {
 					msg += fmt.Sprintf(" (did you mean %s?)", m)
 				} else {
 					msg += fmt.Sprintf(": declare it with ARG %s=<default> before the first FROM", n)
 				}
-				r, _ := bkRefRange(p.File, s.From, n, bkKeywordEnd(s.From), len(s.From.Logical()))
+				r, _ := varRefRange(p.File, s.From, n, keywordEnd(s.From), len(s.From.Logical()))
 				p.Report(r, msg)
 			}
 		}

@@ -20,7 +20,7 @@ var HS017 = register(&lint.Rule{
 	Good: "FROM alpine:3.20 AS builder\nRUN echo hi\n",
 	Run: func(p *lint.Pass) {
 		for _, s := range p.File.Stages {
-			_, name, ok := bkFromWords(s.From)
+			_, name, ok := fromAsWords(s.From)
 			if !ok {
 				continue
 			}

@@ -1,12 +1,16 @@
 package rules
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 var HS018 = register(&lint.Rule{
@@ -28,11 +32,11 @@ var HS018 = register(&lint.Rule{
 	ExampleFiles: map[string]string{".dockerignore": "*.log\n"},
 	Good:         "FROM alpine:3.20\nCOPY app.conf /app/\n",
 	Run: func(p *lint.Pass) {
-		ig := bkLoadIgnore(p.File.Name)
+		ig := loadDockerignore(p.File.Name)
 		if ig == nil || ig.matcher.Exclusions() {
 			return
 		}
-		var a *bkAnalysis
+		var scopes *dockerfile.Scopes
 		for _, in := range p.File.Instructions {
 			if in.Stage == nil {
 				continue
@@ -51,8 +55,8 @@ var HS018 = register(&lint.Rule{
 			default:
 				continue
 			}
-			if a == nil {
-				a = bkAnalyze(p.File)
+			if scopes == nil {
+				scopes = p.File.Scopes()
 			}
 			cursor := in.ArgsOffset
 			for _, raw := range srcs {
@@ -60,15 +64,17 @@ var HS018 = register(&lint.Rule{
 				if found {
 					cursor = at + len(raw)
 				}
-				if bkRemoteSource(raw) {
+				if isRemoteSource(raw) {
 					continue
 				}
-				src, ok := a.expandIn(in, raw)
-				if !ok || bkRemoteSource(src) {
+				// Only a source whose every variable has a value is checked.
+				e := scopes.Before(in).Expand(raw)
+				src := e.Result
+				if e.Err != nil || len(e.Unmatched) > 0 || isRemoteSource(src) {
 					continue
 				}
 				src = filepath.ToSlash(filepath.Clean(src))
-				if (src == "." || src == "/") && !bkRootIgnored(ig.matcher) {
+				if (src == "." || src == "/") && !rootIgnored(ig.matcher) {
 					continue
 				}
 				excluded, err := ig.matcher.MatchesOrParentMatches(src)
@@ -78,13 +84,13 @@ var HS018 = register(&lint.Rule{
 				if !found {
 					r = in.ArgsRange()
 				}
-				bkReportIgnored(p, r, cmd, src, ig)
+				reportIgnored(p, r, cmd, src, ig)
 			}
 		}
 	},
 })
 
-func bkReportIgnored(p *lint.Pass, r dockerfile.Range, cmd, src string, ig *bkIgnore) {
+func reportIgnored(p *lint.Pass, r dockerfile.Range, cmd, src string, ig *ignoreFile) {
 	msg := "Attempting to " + cmd + " file \"" + src + "\" that is excluded by .dockerignore"
 	where := filepath.Base(ig.path)
 	if pat := ig.matchingPattern(src); pat != "" {
@@ -96,8 +102,69 @@ func bkReportIgnored(p *lint.Pass, r dockerfile.Range, cmd, src string, ig *bkIg
 	p.Report(r, msg)
 }
 
-// bkRemoteSource reports sources that do not come from the build context:
+// isRemoteSource reports sources that do not come from the build context:
 // URLs and git repositories.
-func bkRemoteSource(s string) bool {
+func isRemoteSource(s string) bool {
 	return strings.Contains(s, "://") || strings.HasPrefix(s, "git@")
+}
+
+// ignoreFile is the .dockerignore that applies to a Dockerfile.
+type ignoreFile struct {
+	path     string // as found, for messages
+	patterns []string
+	matcher  *patternmatcher.PatternMatcher
+}
+
+// loadDockerignore finds the .dockerignore of the build context BuildKit would
+// use for the Dockerfile at name, taking the context to be the Dockerfile's
+// directory: "<Dockerfile>.dockerignore" first, then ".dockerignore". nil
+// when there is none, it is empty or unreadable, or name is stdin.
+func loadDockerignore(name string) *ignoreFile {
+	if name == "" || name == "-" {
+		return nil
+	}
+	for _, p := range []string{name + ".dockerignore", filepath.Join(filepath.Dir(name), ".dockerignore")} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		pats, err := ignorefile.ReadAll(bytes.NewReader(data))
+		if err != nil || len(pats) == 0 {
+			return nil
+		}
+		m, err := patternmatcher.New(pats)
+		if err != nil {
+			return nil
+		}
+		return &ignoreFile{path: p, patterns: pats, matcher: m}
+	}
+	return nil
+}
+
+// rootIgnored mirrors BuildKit: "." and "/" are only reported when a
+// pattern excludes every entry of the context root.
+func rootIgnored(m *patternmatcher.PatternMatcher) bool {
+	for _, p := range m.Patterns() {
+		if p.Exclusion() {
+			continue
+		}
+		switch p.String() {
+		case "*", "**", "**/*":
+			return true
+		}
+	}
+	return false
+}
+
+// matchingPattern is the first pattern that excludes src.
+func (ig *ignoreFile) matchingPattern(src string) string {
+	for _, p := range ig.patterns {
+		if strings.HasPrefix(p, "!") {
+			continue
+		}
+		if ok, err := patternmatcher.MatchesOrParentMatches(src, []string{p}); err == nil && ok {
+			return p
+		}
+	}
+	return ""
 }

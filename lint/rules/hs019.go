@@ -36,22 +36,22 @@ var HS019 = register(&lint.Rule{
 			default:
 				continue
 			}
-			script := hs019Script(args, shell)
+			script := cmdScript(args, shell)
 			if script == "" {
 				continue
 			}
-			last := hs019LastCommand(script)
-			if msg := hs019Background(last); msg != "" {
+			last := lastCommand(script)
+			if msg := backgroundReason(last); msg != "" {
 				p.Report(in.Find(strings.TrimSpace(last)), fmt.Sprintf("%s %s", in.Keyword, msg))
 			}
 		}
 	},
 })
 
-// hs019Script returns the shell script the instruction runs: the shell form's
+// cmdScript returns the shell script the instruction runs: the shell form's
 // text, or the script of an exec form ["sh", "-c", "..."]; for another exec
 // form, the words joined.
-func hs019Script(args []string, shell bool) string {
+func cmdScript(args []string, shell bool) string {
 	if shell {
 		return strings.Join(args, " ")
 	}
@@ -61,11 +61,11 @@ func hs019Script(args []string, shell bool) string {
 	return strings.Join(args, " ")
 }
 
-var hs019Separators = regexp.MustCompile(`&&|\|\||;`)
+var commandSeparators = regexp.MustCompile(`&&|\|\||;`)
 
-// hs019LastCommand is the last command of a list (what the main process ends with).
-func hs019LastCommand(script string) string {
-	parts := hs019Separators.Split(script, -1)
+// lastCommand is the last command of a list (what the main process ends with).
+func lastCommand(script string) string {
+	parts := commandSeparators.Split(script, -1)
 	for i := len(parts) - 1; i >= 0; i-- {
 		if s := strings.TrimSpace(parts[i]); s != "" {
 			return s
@@ -74,8 +74,8 @@ func hs019LastCommand(script string) string {
 	return ""
 }
 
-// hs019Background explains why cmd ends at once, or returns "".
-func hs019Background(cmd string) string {
+// backgroundReason explains why cmd ends at once, or returns "".
+func backgroundReason(cmd string) string {
 	f := strings.Fields(cmd)
 	for len(f) > 0 && (f[0] == "exec" || f[0] == "sudo") {
 		f = f[1:]
