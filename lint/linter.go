@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moby/buildkit/util/suggest"
+
 	"github.com/hoistci/hoist/internal/dockerfile"
 )
 
@@ -188,38 +190,22 @@ func (l *Linter) reportUnknownNames(f *dockerfile.File, pragmas []pragma, check 
 
 // suggest names the closest known rule name, if any is close.
 func (l *Linter) suggest(name string) string {
-	best, bestD := "", 4
+	canonical := map[string]string{}
+	var lower []string
 	for _, r := range l.reg.All() {
 		for _, n := range r.Names() {
-			if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
-				best, bestD = n, d
+			k := strings.ToLower(n)
+			if _, dup := canonical[k]; !dup {
+				canonical[k] = n
+				lower = append(lower, k)
 			}
 		}
 	}
-	if best == "" {
-		return ""
+	sort.Strings(lower)
+	if m, ok := suggest.Search(strings.ToLower(name), lower, true); ok {
+		return fmt.Sprintf(": did you mean %s?", canonical[m])
 	}
-	return fmt.Sprintf(": did you mean %s?", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // finish applies severities, pragmas and the check directive, then sorts.

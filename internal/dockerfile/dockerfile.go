@@ -18,6 +18,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/util/suggest"
 )
 
 // File is a parsed Dockerfile.
@@ -180,6 +181,11 @@ func (f *File) parseError(err error) *ParseError {
 // cleanMessage drops BuildKit's "dockerfile parse error on line N:" prefix:
 // the position travels separately.
 func cleanMessage(err error) string {
+	var unknown *instructions.UnknownInstructionError
+	if errors.As(err, &unknown) {
+		// BuildKit's own suggestion varies from run to run; hoist's is stable.
+		return "unknown instruction: " + unknown.Instruction + suggestInstruction(unknown.Instruction)
+	}
 	msg := err.Error()
 	if i := strings.Index(msg, "dockerfile parse error on line "); i >= 0 {
 		rest := msg[i+len("dockerfile parse error on line "):]
@@ -188,6 +194,17 @@ func cleanMessage(err error) string {
 		}
 	}
 	return msg
+}
+
+// instructionNames are the Dockerfile instructions, for suggestions.
+var instructionNames = []string{"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
+
+// suggestInstruction names the instruction closest to a misspelt one.
+func suggestInstruction(word string) string {
+	if m, ok := suggest.Search(strings.ToUpper(word), instructionNames, true); ok {
+		return " (did you mean " + m + "?)"
+	}
+	return ""
 }
 
 func (f *File) lineEndColumn(line int) int {

@@ -128,10 +128,12 @@ func (f *File) resolveStages() {
 	for _, s := range f.Stages {
 		s.Base, s.Unresolved = f.Expand(s.BaseName, env)
 		if len(s.Unresolved) == 0 {
-			s.BaseStage = f.FindStage(s.Base, s.Index)
-			if s.BaseStage != nil && s.BaseStage.Name == "" {
-				// A bare index does not name a stage in FROM.
-				s.BaseStage = nil
+			// FROM names earlier stages by name only (COPY --from also
+			// takes an index; FROM 0 is an image called "0").
+			for _, prev := range f.Stages[:s.Index] {
+				if prev.Name != "" && strings.EqualFold(prev.Name, s.Base) {
+					s.BaseStage = prev
+				}
 			}
 		}
 	}
