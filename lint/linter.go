@@ -114,6 +114,7 @@ func (l *Linter) LintParsed(f *dockerfile.File) *FileResult {
 		pass.Report(checkDir.Range, "invalid check directive: "+checkErr)
 	}
 
+	shared := map[any]any{}
 	skipped := map[*Rule]bool{}
 	if !l.cfg.DisableIgnorePragma {
 		for _, n := range check.skip {
@@ -129,7 +130,7 @@ func (l *Linter) LintParsed(f *dockerfile.File) *FileResult {
 		if check.skipAll && !l.cfg.DisableIgnorePragma && len(r.Aliases) > 0 {
 			continue
 		}
-		l.run(r, f, emit)
+		l.run(r, f, emit, shared)
 	}
 	res.Findings = l.finish(f, raw, pragmas, check)
 	return res
@@ -141,8 +142,8 @@ func (l *Linter) enabled(r *Rule) bool {
 
 // run executes one rule, turning a panic into a finding so that one broken
 // rule never loses the others' results.
-func (l *Linter) run(r *Rule, f *dockerfile.File, emit func(Finding)) {
-	pass := &Pass{Rule: r, File: f, Config: &l.cfg, report: emit}
+func (l *Linter) run(r *Rule, f *dockerfile.File, emit func(Finding), shared map[any]any) {
+	pass := &Pass{Rule: r, File: f, Config: &l.cfg, report: emit, shared: shared}
 	defer func() {
 		if v := recover(); v != nil {
 			p := &Pass{Rule: ParseErrorRule, File: f, Config: &l.cfg, report: emit}
@@ -243,12 +244,17 @@ func (l *Linter) finish(f *dockerfile.File, raw []Finding, pragmas []pragma, che
 	// The same rule at the same place with the same message is one finding.
 	dedup := out[:0]
 	for i, fd := range out {
-		if i > 0 && fd == out[i-1] {
+		if i > 0 && sameFinding(fd, out[i-1]) {
 			continue
 		}
 		dedup = append(dedup, fd)
 	}
 	return dedup
+}
+
+func sameFinding(a, b Finding) bool {
+	a.Fix, b.Fix = nil, nil
+	return a == b
 }
 
 func suppressed(f *dockerfile.File, r *Rule, fd Finding, pragmas []pragma) bool {

@@ -32,6 +32,9 @@ type Rule struct {
 	// ExampleFiles are files the examples need beside the Dockerfile in
 	// the build context (name -> content), such as a .dockerignore.
 	ExampleFiles map[string]string
+	// Fix describes the automatic fix the rule attaches to its findings
+	// ("" when it has none); `hoist lint --fix` applies them.
+	Fix string
 	// Run inspects pass.File and reports findings.
 	Run func(pass *Pass)
 }
@@ -50,11 +53,31 @@ type Pass struct {
 	File   *dockerfile.File
 	Config *Config
 	report func(Finding)
+	shared map[any]any
+}
+
+// Shared returns the value stored under key for this file, building it on
+// first use. Rules use it to share costly analyses of the same file (such
+// as the parsed RUN scripts); rules of one file run one after the other.
+func (p *Pass) Shared(key any, build func() any) any {
+	if p.shared == nil {
+		return build()
+	}
+	if v, ok := p.shared[key]; ok {
+		return v
+	}
+	v := build()
+	p.shared[key] = v
+	return v
 }
 
 // Report records a finding of the pass's rule at r. The message is used as is.
 func (p *Pass) Report(r dockerfile.Range, message string) {
-	p.report(Finding{
+	p.report(p.finding(r, message))
+}
+
+func (p *Pass) finding(r dockerfile.Range, message string) Finding {
+	return Finding{
 		RuleID:    p.Rule.ID,
 		RuleName:  p.Rule.Name,
 		Severity:  p.Rule.Severity,
@@ -65,7 +88,17 @@ func (p *Pass) Report(r dockerfile.Range, message string) {
 		EndLine:   r.End.Line,
 		EndColumn: r.End.Column,
 		DocsURL:   p.Rule.DocsURL(),
-	})
+	}
+}
+
+// ReportFix records a finding with an automatic fix. Rules with a fix must
+// say so in Rule.Fix.
+func (p *Pass) ReportFix(r dockerfile.Range, message string, fix *Fix) {
+	fd := p.finding(r, message)
+	if fix != nil && len(fix.Edits) > 0 {
+		fd.Fix = fix
+	}
+	p.report(fd)
 }
 
 // Reportf is Report with a format string (never user text as the format).
