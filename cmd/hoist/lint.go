@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -69,6 +70,8 @@ type lintOptions struct {
 	disableIgnorePragma bool
 	color               string
 	stdinName           string
+	fix                 bool
+	dryRun              bool
 }
 
 func (a *app) newLintCmd() *cobra.Command {
@@ -122,6 +125,8 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	fl.BoolVar(&o.disableIgnorePragma, "disable-ignore-pragma", false, "make inline ignore pragmas ineffective")
 	fl.StringVar(&o.color, "color", "auto", "colour: auto|always|never (NO_COLOR is honoured)")
 	fl.StringVar(&o.stdinName, "stdin-filename", "-", "file name to report for the Dockerfile read from stdin")
+	fl.BoolVar(&o.fix, "fix", false, "apply the safe automatic fixes of the rules that have one, in place (stdin: the fixed file goes to stdout)")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "with --fix: print the changes as a unified diff instead of writing them")
 
 	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -255,11 +260,28 @@ func (a *app) runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 		return badInput("%d formats would be written to stdout; give all but one an -o FILE", toStdout)
 	}
 
+	if o.dryRun && !o.fix {
+		return badInput("--dry-run goes with --fix")
+	}
 	inputs, err := a.readInputs(args, o.stdinName)
 	if err != nil {
 		return err
 	}
 	linter := lint.New(reg, cfg)
+	if o.fix {
+		redirect, err := a.applyFixes(linter, inputs, args, o)
+		if err != nil {
+			return err
+		}
+		if redirect {
+			// The fixed Dockerfile went to stdout: the report goes to stderr.
+			specs = []outputSpec{{format: "tty"}}
+			defer func(w io.Writer) { a.stdout = w }(a.stdout)
+			a.stdout = a.stderr
+		} else if o.dryRun {
+			return nil
+		}
+	}
 	results := linter.LintAll(inputs)
 
 	wd, _ := os.Getwd()
@@ -281,6 +303,89 @@ func (a *app) runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	return nil
 }
 
+// applyFixes fixes every input in place (or prints diffs with --dry-run),
+// updating inputs to the fixed content so the report shows what remains.
+// It reports whether the fixed stdin Dockerfile was written to stdout.
+func (a *app) applyFixes(linter *lint.Linter, inputs []lint.Input, args []string, o *lintOptions) (bool, error) {
+	fixedStdin := false
+	total, files := 0, 0
+	for i, in := range inputs {
+		fixed, applied := linter.Fix(in.Path, in.Content)
+		isStdin := in.Path == o.stdinName && containsDash(args)
+		if len(applied) > 0 {
+			total += len(applied)
+			files++
+			for _, fd := range applied {
+				fmt.Fprintf(a.stderr, "%s:%d:%d: fixed %s (%s): %s\n", fd.File, fd.Line, fd.Column, fd.RuleID, fd.RuleName, fd.Fix.Description)
+			}
+		}
+		switch {
+		case o.dryRun:
+			fmt.Fprint(a.stdout, ui.UnifiedDiff(in.Path, string(in.Content), string(fixed)))
+		case isStdin:
+			if _, err := a.stdout.Write(fixed); err != nil {
+				return false, opFailed(err)
+			}
+			fixedStdin = true
+		case len(applied) > 0:
+			if err := writeFileAtomic(in.Path, fixed); err != nil {
+				return false, opFailed(err)
+			}
+		}
+		inputs[i].Content = fixed
+	}
+	verb := "fixed"
+	if o.dryRun {
+		verb = "would fix"
+	}
+	fmt.Fprintf(a.stderr, "hoist: %s %d %s in %d %s\n", verb, total, plural(total, "problem", "problems"), files, plural(files, "file", "files"))
+	return fixedStdin, nil
+}
+
+func containsDash(args []string) bool {
+	for _, a := range args {
+		if a == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// writeFileAtomic replaces path's content, keeping its mode, through a
+// temporary file and a rename so that nothing is ever half written.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 func (a *app) writeReport(s outputSpec, r *format.Report, mode ui.ColorMode) error {
 	if s.file == "" {
 		f, _ := a.stdout.(*os.File)
@@ -295,24 +400,12 @@ func (a *app) writeReport(s outputSpec, r *format.Report, mode ui.ColorMode) err
 			return opFailed(fmt.Errorf("create directory for %s: %w", s.file, err))
 		}
 	}
-	// Write to a temporary file and rename, so a reader never sees half a report.
-	tmp, err := os.CreateTemp(filepath.Dir(s.file), "."+filepath.Base(s.file)+".*")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := format.Write(s.format, &buf, r, format.Options{Color: mode == ui.ColorAlways}); err != nil {
 		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
 	}
-	defer os.Remove(tmp.Name())
-	if err := format.Write(s.format, tmp, r, format.Options{Color: mode == ui.ColorAlways}); err != nil {
-		tmp.Close()
-		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
-	}
-	if err := tmp.Close(); err != nil {
-		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := writeFileAtomic(s.file, buf.Bytes()); err != nil {
 		return opFailed(err)
-	}
-	if err := os.Rename(tmp.Name(), s.file); err != nil {
-		return opFailed(fmt.Errorf("write %s: %w", s.file, err))
 	}
 	return nil
 }
