@@ -2,7 +2,6 @@ package lint
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,11 +34,15 @@ type Config struct {
 	DisableIgnorePragma bool
 	// Format is the default report format ("" = tty).
 	Format string
+	// ShellCheck runs the shellcheck binary on RUN scripts: "on", "off", or
+	// "auto" (when a shellcheck binary is on PATH). The library default is
+	// off; the CLI's is auto.
+	ShellCheck string
 }
 
 // DefaultConfig is hadolint's default configuration.
 func DefaultConfig() Config {
-	return Config{FailureThreshold: Info, Overrides: map[string]Severity{}, LabelSchema: map[string]string{}}
+	return Config{FailureThreshold: Info, Overrides: map[string]Severity{}, LabelSchema: map[string]string{}, ShellCheck: "off"}
 }
 
 // Settings is one configuration source (file, environment or flags). Nil
@@ -55,6 +58,7 @@ type Settings struct {
 	StrictLabels        *bool
 	DisableIgnorePragma *bool
 	Format              *string
+	ShellCheck          *string
 }
 
 // Apply layers s over c: scalars replace, lists and maps add to what is there
@@ -88,6 +92,9 @@ func (s Settings) Apply(c *Config) {
 	}
 	if s.Format != nil {
 		c.Format = *s.Format
+	}
+	if s.ShellCheck != nil {
+		c.ShellCheck = *s.ShellCheck
 	}
 }
 
@@ -373,6 +380,12 @@ func EnvSettings(getenv func(string) string) (Settings, error) {
 		if v := get("FORMAT"); v != "" {
 			layer.Format = &v
 		}
+		if v := get("SHELLCHECK"); v != "" {
+			if err := ValidShellCheckMode(v); err != nil {
+				return s, fmt.Errorf("%sSHELLCHECK: %w", prefix, err)
+			}
+			layer.ShellCheck = &v
+		}
 		s = mergeSettings(s, layer)
 	}
 	return s, nil
@@ -405,6 +418,10 @@ func mergeSettings(base, over Settings) Settings {
 	out.Format = base.Format
 	if over.Format != nil {
 		out.Format = over.Format
+	}
+	out.ShellCheck = base.ShellCheck
+	if over.ShellCheck != nil {
+		out.ShellCheck = over.ShellCheck
 	}
 	return out
 }
@@ -450,5 +467,11 @@ func isShellCheckCode(s string) bool {
 	return err == nil
 }
 
-// ErrNoConfig is returned when an explicitly named config file does not exist.
-var ErrNoConfig = errors.New("config file not found")
+// ValidShellCheckMode checks a --shellcheck value.
+func ValidShellCheckMode(v string) error {
+	switch v {
+	case "auto", "on", "off":
+		return nil
+	}
+	return fmt.Errorf("invalid shellcheck mode %q: use auto, on or off", v)
+}

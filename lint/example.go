@@ -34,6 +34,7 @@ func OnlyRules(cfg Config, reg *Registry, rules ...*Rule) Config {
 // name the file "Dockerfile".
 func LintExample(reg *Registry, r *Rule, src string) (*FileResult, error) {
 	cfg := DefaultConfig()
+	cfg.ShellCheck = "auto"
 	if r.ExampleConfig != "" {
 		s, _, err := ParseHadolintConfig("example", []byte(r.ExampleConfig))
 		if err != nil {

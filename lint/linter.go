@@ -47,12 +47,17 @@ type Linter struct {
 	cfg      Config
 	severity map[*Rule]Severity
 	ignored  map[*Rule]bool
+	// Codes of rule families (ShellCheck's SCxxxx) configured one by one.
+	codeSeverity map[string]Severity
+	codeIgnored  map[string]bool
+	overridden   map[*Rule]bool
 }
 
 // New prepares a linter. Configured names that match no rule are ignored
 // (see Config.UnknownRuleNames to warn about them).
 func New(reg *Registry, cfg Config) *Linter {
-	l := &Linter{reg: reg, cfg: cfg, severity: map[*Rule]Severity{}, ignored: map[*Rule]bool{}}
+	l := &Linter{reg: reg, cfg: cfg, severity: map[*Rule]Severity{}, ignored: map[*Rule]bool{},
+		codeSeverity: map[string]Severity{}, codeIgnored: map[string]bool{}, overridden: map[*Rule]bool{}}
 	for _, r := range reg.All() {
 		l.severity[r] = r.Severity
 	}
@@ -65,11 +70,18 @@ func New(reg *Registry, cfg Config) *Linter {
 	for _, k := range keys {
 		for _, r := range reg.Lookup(k) {
 			l.severity[r] = cfg.Overrides[k]
+			l.overridden[r] = true
+		}
+		if isShellCheckCode(k) {
+			l.codeSeverity[strings.ToUpper(k)] = cfg.Overrides[k]
 		}
 	}
 	for _, n := range cfg.Ignored {
 		for _, r := range reg.Lookup(n) {
 			l.ignored[r] = true
+		}
+		if isShellCheckCode(n) {
+			l.codeIgnored[strings.ToUpper(n)] = true
 		}
 	}
 	return l
@@ -225,6 +237,23 @@ func (l *Linter) finish(f *dockerfile.File, raw []Finding, pragmas []pragma, che
 			if !l.cfg.DisableIgnorePragma && suppressed(f, r, fd, pragmas) {
 				continue
 			}
+		} else if family := l.reg.Get(fd.RuleName); family != nil {
+			// A code of a rule family: its own severity unless configured.
+			code := strings.ToUpper(fd.RuleID)
+			if l.codeIgnored[code] || !l.enabled(family) {
+				continue
+			}
+			if sev, ok := l.codeSeverity[code]; ok {
+				fd.Severity = sev
+			} else if l.overridden[family] {
+				fd.Severity = l.severity[family]
+			}
+			if fd.Severity == Ignore {
+				continue
+			}
+			if !l.cfg.DisableIgnorePragma && (suppressed(f, family, fd, pragmas) || suppressedCode(f, code, fd, pragmas)) {
+				continue
+			}
 		}
 		out = append(out, fd)
 	}
@@ -251,6 +280,22 @@ func (l *Linter) finish(f *dockerfile.File, raw []Finding, pragmas []pragma, che
 	}
 	return dedup
 }
+
+// suppressedCode is suppressed for a code named in pragmas (SC2086).
+func suppressedCode(f *dockerfile.File, code string, fd Finding, pragmas []pragma) bool {
+	var named []pragma
+	for _, p := range pragmas {
+		for _, n := range p.names {
+			if strings.EqualFold(n.name, code) {
+				named = append(named, pragma{scope: p.scope, line: p.line, names: []pragmaName{{name: n.name, rules: []*Rule{codeRule}}}})
+			}
+		}
+	}
+	return suppressed(f, codeRule, fd, named)
+}
+
+// codeRule stands for "this code" in suppressedCode.
+var codeRule = &Rule{ID: "code"}
 
 func sameFinding(a, b Finding) bool {
 	a.Fix, b.Fix = nil, nil

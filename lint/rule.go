@@ -101,6 +101,15 @@ func (p *Pass) ReportFix(r dockerfile.Range, message string, fix *Fix) {
 	p.report(fd)
 }
 
+// ReportCode records a finding under a code of a rule family (ShellCheck's
+// SCxxxx under the shellcheck rule) with its own severity and docs page.
+// The code can be ignored, overridden and named in pragmas like a rule.
+func (p *Pass) ReportCode(code string, sev Severity, docs string, r dockerfile.Range, message string) {
+	fd := p.finding(r, message)
+	fd.RuleID, fd.Severity, fd.DocsURL = code, sev, docs
+	p.report(fd)
+}
+
 // Reportf is Report with a format string (never user text as the format).
 func (p *Pass) Reportf(r dockerfile.Range, format string, args ...any) {
 	p.Report(r, fmt.Sprintf(format, args...))

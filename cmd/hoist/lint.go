@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoistci/hoist/internal/shellcheck"
 	"github.com/hoistci/hoist/internal/ui"
 	"github.com/hoistci/hoist/lint"
 	"github.com/hoistci/hoist/lint/format"
@@ -72,6 +73,7 @@ type lintOptions struct {
 	stdinName           string
 	fix                 bool
 	dryRun              bool
+	shellcheck          string
 }
 
 func (a *app) newLintCmd() *cobra.Command {
@@ -125,6 +127,7 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	fl.BoolVar(&o.disableIgnorePragma, "disable-ignore-pragma", false, "make inline ignore pragmas ineffective")
 	fl.StringVar(&o.color, "color", "auto", "colour: auto|always|never (NO_COLOR is honoured)")
 	fl.StringVar(&o.stdinName, "stdin-filename", "-", "file name to report for the Dockerfile read from stdin")
+	fl.StringVar(&o.shellcheck, "shellcheck", "", "run ShellCheck on RUN scripts: auto (when shellcheck is on PATH; the default), on or off")
 	fl.BoolVar(&o.fix, "fix", false, "apply the safe automatic fixes of the rules that have one, in place (stdin: the fixed file goes to stdout)")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --fix: print the changes as a unified diff instead of writing them")
 
@@ -143,6 +146,7 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	_ = cmd.RegisterFlagCompletionFunc("format", fixed(format.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("failure-threshold", fixed("error", "warning", "info", "style", "none"))
 	_ = cmd.RegisterFlagCompletionFunc("color", fixed("auto", "always", "never"))
+	_ = cmd.RegisterFlagCompletionFunc("shellcheck", fixed("auto", "on", "off"))
 	for _, name := range []string{"ignore", "error", "warning", "info", "style"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, ruleNames)
 	}
@@ -152,6 +156,7 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 // lintConfig layers the config file, the environment and the flags.
 func (a *app) lintConfig(cmd *cobra.Command, o *lintOptions) (lint.Config, error) {
 	cfg := lint.DefaultConfig()
+	cfg.ShellCheck = "auto"
 	path := o.config
 	if path == "" {
 		path = lint.FindConfigFile()
@@ -212,7 +217,18 @@ func (a *app) lintConfig(cmd *cobra.Command, o *lintOptions) (lint.Config, error
 			flags.LabelSchema[name] = typ
 		}
 	}
+	if o.shellcheck != "" {
+		if err := lint.ValidShellCheckMode(o.shellcheck); err != nil {
+			return cfg, badInput("--shellcheck: %s", err)
+		}
+		flags.ShellCheck = &o.shellcheck
+	}
 	flags.Apply(&cfg)
+	if cfg.ShellCheck == "on" {
+		if _, err := shellcheck.LookPath(); err != nil {
+			return cfg, badInput("--shellcheck on: no shellcheck binary on PATH; install it (apt-get install shellcheck, brew install shellcheck) or use --shellcheck auto")
+		}
+	}
 	return cfg, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -132,6 +133,30 @@ func TestLintExitCodes(t *testing.T) {
 	// No Dockerfile in the working directory is bad input too.
 	if r := hoist(t, t.TempDir(), "", nil, "lint"); r.code != 2 || !strings.Contains(r.stderr, "no Dockerfile") {
 		t.Errorf("no ./Dockerfile: %+v", r)
+	}
+}
+
+func TestLintShellCheck(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM alpine:3.22\nARG NAME=x\nRUN echo $HOME $NAME\nUSER 1000\nCMD [\"sh\"]\n")
+	if r := hoist(t, dir, "", map[string]string{"PATH": ""}, "lint", "--shellcheck", "bogus"); r.code != 2 {
+		t.Errorf("bad mode: %+v", r)
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck is not installed; .ci/run installs it")
+	}
+	r := hoist(t, dir, "", nil, "lint", "-f", "json", "--shellcheck", "on")
+	if !strings.Contains(r.stdout, `"code":"SC2086"`) || !strings.Contains(r.stdout, `"line":3,"column":10`) || strings.Contains(r.stdout, "SC2154") {
+		t.Errorf("shellcheck on: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "-f", "json", "--shellcheck", "off"); strings.Contains(r.stdout, "SC2086") {
+		t.Errorf("shellcheck off: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "-f", "json", "--ignore", "SC2086"); strings.Contains(r.stdout, "SC2086") {
+		t.Errorf("--ignore SC2086: %+v", r)
+	}
+	if r := hoist(t, dir, "", nil, "lint", "-f", "json", "--error", "SC2086"); !strings.Contains(r.stdout, `"code":"SC2086","rule":"shellcheck","level":"error"`) {
+		t.Errorf("--error SC2086: %+v", r)
 	}
 }
 

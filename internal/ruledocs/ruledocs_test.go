@@ -3,6 +3,7 @@ package ruledocs
 import (
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,6 +42,10 @@ func TestDocsAreCurrent(t *testing.T) {
 			}
 		}
 		return
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		// The ShellCheck rule's example output needs the binary.
+		delete(want, rules.ShellCheck.ID+".md")
 	}
 	for name, content := range want {
 		got, err := os.ReadFile(filepath.Join(dir, name))
