@@ -32,6 +32,9 @@ func Page(reg *lint.Registry, r *lint.Rule) (string, error) {
 	if len(r.Aliases) > 0 {
 		fmt.Fprintf(&b, "| Also known as | %s (BuildKit check) |\n", "`"+strings.Join(r.Aliases, "`, `")+"`")
 	}
+	if r.Fix != "" {
+		fmt.Fprintf(&b, "| Automatic fix | yes (`hoist lint --fix`): %s |\n", escapeCell(r.Fix))
+	}
 	b.WriteString("\n## Why\n\n")
 	b.WriteString(strings.TrimSpace(r.Rationale) + "\n")
 
@@ -83,13 +86,18 @@ func Index(reg *lint.Registry) string {
 	b.WriteString("`DL` rules keep hadolint's ID, default severity and meaning, so a `.hadolint.yaml` and\n")
 	b.WriteString("`# hadolint ignore=` pragmas keep working. `HS` rules are hoist's own. BuildKit check names\n")
 	b.WriteString("are accepted wherever a rule can be named. Every rule can also be named by its kebab-case name.\n\n")
-	b.WriteString("| ID | Name | Severity | BuildKit check | Summary |\n|---|---|---|---|---|\n")
+	b.WriteString("See also [migrating from hadolint](../migrating-from-hadolint.md).\n\n")
+	b.WriteString("| ID | Name | Severity | BuildKit check | Fix | Summary |\n|---|---|---|---|---|---|\n")
 	for _, r := range reg.All() {
 		sev := r.Severity.String()
 		if r.Severity == lint.Ignore {
 			sev = "off"
 		}
-		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s |\n", r.ID, r.ID, r.Name, sev, strings.Join(r.Aliases, ", "), escapeCell(r.Summary))
+		fix := ""
+		if r.Fix != "" {
+			fix = "yes"
+		}
+		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, sev, strings.Join(r.Aliases, ", "), fix, escapeCell(r.Summary))
 	}
 	return b.String()
 }
