@@ -332,7 +332,9 @@ func IsPOSIXShell(shell []string) bool {
 // Parse builds the script of a RUN (or ONBUILD RUN) instruction.
 func Parse(f *dockerfile.File, in *dockerfile.Instruction) *Script {
 	s := &Script{Instruction: in, Shell: EffectiveShell(in)}
-	s.Mounts = parseMounts(in)
+	if in.Name == "run" {
+		s.Mounts = parseMounts(in)
+	}
 	if in.Name == "onbuild" {
 		s.fromOnbuild(in)
 	} else if in.IsJSON() {
@@ -536,19 +538,24 @@ func parseMounts(in *dockerfile.Instruction) []Mount {
 		if fl.Name != "mount" {
 			continue
 		}
-		m := Mount{Type: "bind", Opts: map[string]string{}, Range: fl.Range}
-		for _, kv := range strings.Split(fl.Value, ",") {
-			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			k = strings.ToLower(k)
-			m.Opts[k] = v
-			switch k {
-			case "type":
-				m.Type = strings.ToLower(v)
-			case "target", "dst", "destination":
-				m.Target = v
-			}
-		}
-		out = append(out, m)
+		out = append(out, parseMount(fl.Value, fl.Range))
 	}
 	return out
+}
+
+// parseMount reads one --mount value: comma-separated key=value pairs.
+func parseMount(value string, r dockerfile.Range) Mount {
+	m := Mount{Type: "bind", Opts: map[string]string{}, Range: r}
+	for _, kv := range strings.Split(value, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		k = strings.ToLower(k)
+		m.Opts[k] = v
+		switch k {
+		case "type":
+			m.Type = strings.ToLower(v)
+		case "target", "dst", "destination":
+			m.Target = v
+		}
+	}
+	return m
 }

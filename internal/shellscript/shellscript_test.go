@@ -101,7 +101,7 @@ func TestHeredocsExecAndShells(t *testing.T) {
 		"A\n" +
 		"RUN [\"apk\", \"add\", \"git\"]\n" +
 		"RUN [\"/bin/sh\", \"-c\", \"apk add make\"]\n" +
-		"ONBUILD RUN apk add gcc\n" +
+		"ONBUILD RUN --mount=type=cache,target=/var/cache/apk apk add gcc\n" +
 		"RUN if then fi (\n" +
 		"SHELL [\"pwsh\", \"-Command\"]\n" +
 		"RUN Get-ChildItem\n"
@@ -124,8 +124,11 @@ func TestHeredocsExecAndShells(t *testing.T) {
 	if c := find(ss[4], "apk"); c == nil || !c.Nested || c.Range.Start.Line != 14 {
 		t.Errorf("exec sh -c: %+v", ss[4].Commands)
 	}
-	if c := find(ss[5], "apk"); c == nil || c.Range.Start != (dockerfile.Position{Line: 15, Column: 13}) {
+	if c := find(ss[5], "apk"); c == nil || c.Range.Start != (dockerfile.Position{Line: 15, Column: 54}) {
 		t.Errorf("ONBUILD RUN: %+v", ss[5].Commands)
+	}
+	if !ss[5].HasMount("cache", "/var/cache/apk") {
+		t.Errorf("ONBUILD RUN --mount: %+v", ss[5].Mounts)
 	}
 	if ss[6].Err == nil || ss[6].Analysable() {
 		t.Errorf("invalid shell must report an error")

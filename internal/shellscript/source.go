@@ -97,7 +97,11 @@ func (s *Script) fromOnbuild(in *dockerfile.Instruction) {
 	skipWord() // RUN
 	skipSpace()
 	for strings.HasPrefix(args[i:], "--") {
+		start := i
 		skipWord()
+		if name, value, ok := strings.Cut(args[start+2:i], "="); ok && strings.EqualFold(name, "mount") {
+			s.Mounts = append(s.Mounts, parseMount(value, in.Span(in.ArgsOffset+start, i-start)))
+		}
 		skipSpace()
 	}
 	rest := args[i:]

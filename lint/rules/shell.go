@@ -35,7 +35,8 @@ func wordValue(p *lint.Pass, s *shellscript.Script, w shellscript.Word) (string,
 	if w.Literal {
 		return w.Value, true
 	}
-	if !strings.Contains(w.Raw, "$") {
+	if !strings.Contains(w.Raw, "$") || strings.Contains(w.Raw, "$(") || strings.Contains(w.Raw, "`") {
+		// Command and arithmetic substitutions run at build time: unknown.
 		return w.Value, false
 	}
 	exp := p.File.Scopes().Before(s.Instruction).Expand(w.Raw)

@@ -1,0 +1,59 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hoistci/hoist/internal/shellscript"
+	"github.com/hoistci/hoist/lint"
+)
+
+var DL3008 = register(&lint.Rule{
+	ID:       "DL3008",
+	Name:     "pin-apt-get-versions",
+	Severity: lint.Warning,
+	Summary:  "Pin versions in apt-get install",
+	Rationale: "An unpinned `apt-get install curl` installs whatever version the mirror has on the day of " +
+		"the build: two builds of the same Dockerfile differ, and an upstream change can break a build " +
+		"that nothing in the repository changed. Pin with `package=version` (a trailing `*` such as " +
+		"`curl=7.88.*` accepts patch releases).\n\n" +
+		"Not packages, so never reported: local archives (`./pkg.deb`, `/tmp/x.deb`), `package/release` " +
+		"(a target release), the values of `-t`/`--target-release`, `-o` and the other options that take " +
+		"one. Package lists held in an ARG or ENV (`apt-get install $PACKAGES`) are expanded with their " +
+		"values; a list whose value is not known (an ARG without default, `$(cat list)`) is not guessed. " +
+		"Like `apt-get`, `apt install` is checked (DL3027 reports the `apt` itself); a simulation " +
+		"(`apt-get install -s`) is not. Reported once per install command, at its first unpinned " +
+		"package, with the list of all of them.",
+	Bad:  "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+	Good: "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+	Run: func(p *lint.Pass) {
+		aptInstalls(p, func(s *shellscript.Script, a *aptCmd) {
+			var names []string
+			var first *aptArg
+			for i, op := range a.Operands() {
+				if aptAptPinned(op.Value) {
+					continue
+				}
+				if first == nil {
+					first = &a.Operands()[i]
+				}
+				names = append(names, op.Value)
+			}
+			if first == nil {
+				return
+			}
+			tool := aptTool(a.C)
+			msg := fmt.Sprintf("Pin versions in apt get install. Instead of `%s install <package>` use `%s install <package>=<version>` (unpinned: %s)", tool, tool, aptJoin(names, 5))
+			if first.Expanded {
+				msg += fmt.Sprintf(" (from %s)", first.Word.Raw)
+			}
+			p.Report(first.Word.Range, msg)
+		})
+	},
+})
+
+// aptAptPinned reports whether an apt-get install operand is pinned or not
+// a repository package: name=version, name/release, a path or a .deb file.
+func aptAptPinned(v string) bool {
+	return v == "" || strings.ContainsAny(v, "=/") || strings.HasSuffix(v, ".deb") || strings.HasSuffix(v, "-")
+}
