@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 	"github.com/moby/buildkit/frontend/dockerfile/command"
 )
@@ -20,32 +23,56 @@ var HS010 = register(&lint.Rule{
 		"and checks the ARGs before the first FROM, which BuildKit skips, and reports at the keyword.",
 	Bad:  "FROM alpine:3.20\nrun echo hello > /greeting.txt\nENTRYPOINT [\"cat\", \"/greeting.txt\"]\n",
 	Good: "FROM alpine:3.20\nRUN echo hello > /greeting.txt\nENTRYPOINT [\"cat\", \"/greeting.txt\"]\n",
+	Fix:  "Rewrites each reported keyword in the majority casing (only the keyword's letters change).",
 	Run: func(p *lint.Pass) {
-		lower, upper := 0, 0
+		majorityLower := fixMajorityLower(p.File)
 		for _, in := range p.File.Instructions {
 			if _, ok := command.Commands[in.Name]; !ok {
 				continue
 			}
-			switch in.Keyword {
-			case strings.ToLower(in.Keyword):
-				lower++
-			case strings.ToUpper(in.Keyword):
-				upper++
+			want, casing := strings.ToUpper(in.Keyword), "uppercase"
+			if majorityLower {
+				want, casing = strings.ToLower(in.Keyword), "lowercase"
 			}
-		}
-		majorityLower := lower > upper
-		for _, in := range p.File.Instructions {
-			if _, ok := command.Commands[in.Name]; !ok {
+			if in.Keyword == want {
 				continue
 			}
-			switch {
-			case majorityLower && in.Keyword != strings.ToLower(in.Keyword):
-				p.Reportf(in.KeywordRange(), "Command '%s' should match the case of the command majority (lowercase): write '%s'",
-					in.Keyword, strings.ToLower(in.Keyword))
-			case !majorityLower && in.Keyword != strings.ToUpper(in.Keyword):
-				p.Reportf(in.KeywordRange(), "Command '%s' should match the case of the command majority (uppercase): write '%s'",
-					in.Keyword, strings.ToUpper(in.Keyword))
+			r := in.KeywordRange()
+			msg := fmt.Sprintf("Command '%s' should match the case of the command majority (%s): write '%s'", in.Keyword, casing, want)
+			var fix *lint.Fix
+			// The keyword must sit on one line exactly as written, or the
+			// edit would touch other bytes.
+			if r.Start.Line == r.End.Line && r.End.Column-r.Start.Column == utf8.RuneCountInString(in.Keyword) {
+				fix = &lint.Fix{Description: "write " + want, Edits: []lint.Edit{lint.NewEdit(r, want)}}
 			}
+			p.ReportFix(r, msg, fix)
 		}
 	},
 })
+
+// fixMajorityLower reports whether most instruction keywords of f are in
+// lower case (upper case wins a tie), counting as HS010 does. Fixes that
+// write a keyword use it to match the file's style.
+func fixMajorityLower(f *dockerfile.File) bool {
+	lower, upper := 0, 0
+	for _, in := range f.Instructions {
+		if _, ok := command.Commands[in.Name]; !ok {
+			continue
+		}
+		switch in.Keyword {
+		case strings.ToLower(in.Keyword):
+			lower++
+		case strings.ToUpper(in.Keyword):
+			upper++
+		}
+	}
+	return lower > upper
+}
+
+// fixKeyword returns keyword (upper case) in the casing of f's majority.
+func fixKeyword(f *dockerfile.File, keyword string) string {
+	if fixMajorityLower(f) {
+		return strings.ToLower(keyword)
+	}
+	return strings.ToUpper(keyword)
+}

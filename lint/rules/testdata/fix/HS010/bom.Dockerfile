@@ -1,0 +1,2 @@
+﻿From alpine:3.20
+RUN echo bom
