@@ -160,6 +160,40 @@ func TestLintShellCheck(t *testing.T) {
 	}
 }
 
+func TestLintFix(t *testing.T) {
+	dir := t.TempDir()
+	src := "FROM debian:12.8\nRUN apt update && apt install -y curl \\\n    && echo done\nUSER 1000\nCMD [\"curl\"]\n"
+	path := filepath.Join(dir, "Dockerfile")
+	writeFile(t, path, src)
+
+	r := hoist(t, dir, "", nil, "lint", "--dry-run", "Dockerfile")
+	if r.code != 2 {
+		t.Errorf("--dry-run without --fix: %+v", r)
+	}
+	r = hoist(t, dir, "", nil, "lint", "--fix", "--dry-run", "--shellcheck", "off", "Dockerfile")
+	if !strings.Contains(r.stdout, "-RUN apt update && apt install -y curl \\\n") || !strings.Contains(r.stdout, "+RUN apt-get update && apt-get install --no-install-recommends -y curl \\\n") {
+		t.Errorf("dry-run diff:\n%s\n%s", r.stdout, r.stderr)
+	}
+	if data, _ := os.ReadFile(path); string(data) != src {
+		t.Errorf("--dry-run changed the file")
+	}
+	r = hoist(t, dir, "", nil, "lint", "--fix", "--shellcheck", "off", "Dockerfile")
+	if !strings.Contains(r.stderr, "fixed DL3027 (") || !strings.Contains(r.stderr, "hoist: fixed ") {
+		t.Errorf("--fix must say what it changed: %s", r.stderr)
+	}
+	fixed, _ := os.ReadFile(path)
+	if !strings.Contains(string(fixed), "apt-get install --no-install-recommends -y curl") || !strings.Contains(string(fixed), "rm -rf /var/lib/apt/lists/*") {
+		t.Errorf("fixed file:\n%s", fixed)
+	}
+	if strings.Contains(r.stdout, "DL3027") || strings.Contains(r.stdout, "DL3015") || strings.Contains(r.stdout, "DL3009") {
+		t.Errorf("the report must show only what remains:\n%s", r.stdout)
+	}
+	r = hoist(t, dir, src, nil, "lint", "--fix", "--shellcheck", "off", "-")
+	if !strings.HasPrefix(r.stdout, "FROM debian:12.8\nRUN apt-get update") || !strings.Contains(r.stderr, "DL3008") {
+		t.Errorf("stdin --fix: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+}
+
 func TestLintStdinAndOutputs(t *testing.T) {
 	dir := t.TempDir()
 	r := hoist(t, dir, "FROM ubuntu\n", nil, "lint", "-f", "json", "--stdin-filename", "svc/Dockerfile", "-")
