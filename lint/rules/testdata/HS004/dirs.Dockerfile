@@ -28,8 +28,17 @@ RUN dotnet restore "App/App.csproj"
 COPY . .
 RUN dotnet publish -c Release -o /out App/App.csproj
 
-# A build that downloads implicitly is not an install.
+# A build that downloads the crates as it goes busts the cache as much as an install.
 FROM rust:1.90 AS rust
 WORKDIR /src
+# want HS004@6
 COPY . .
 RUN cargo build --release
+
+# ... unless the crates were fetched before the sources came in.
+FROM rust:1.90 AS rust-good
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && cargo fetch
+COPY . .
+RUN cargo build --release --offline
