@@ -1,0 +1,4 @@
+tag "never" {
+  when = null
+  tags = ["x"]
+}

@@ -1,0 +1,4 @@
+image "web" {
+  repository = "ghcr.io/acme/web"
+  platforms  = ["linux/amd64", "arm64"]
+}

@@ -1,0 +1,3 @@
+image "web" {
+  repository = "ghcr.io/Acme/web:latest"
+}

@@ -1,0 +1,6 @@
+lint {
+  override = {
+    DL3008 = "error"
+    DL3018 = "fatal"
+  }
+}

@@ -1,0 +1,5 @@
+# --var replicas=many
+variable "replicas" {
+  type    = number
+  default = 3
+}

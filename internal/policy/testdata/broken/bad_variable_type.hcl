@@ -1,0 +1,4 @@
+variable "platforms" {
+  type    = list(strin)
+  default = ["linux/amd64"]
+}

@@ -1,0 +1,4 @@
+variable "platforms" {
+  type    = list(string)
+  default = ["linux/amd64", { os = "linux" }]
+}

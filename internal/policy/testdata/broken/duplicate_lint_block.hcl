@@ -1,0 +1,7 @@
+lint {
+  failure_threshold = "warning"
+}
+
+lint {
+  ignore = ["DL3008"]
+}

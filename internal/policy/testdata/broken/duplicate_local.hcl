@@ -1,0 +1,7 @@
+locals {
+  stable = git.tag != ""
+}
+
+locals {
+  stable = true
+}

@@ -1,0 +1,3 @@
+tag "edge builds" {
+  tags = ["edge"]
+}

@@ -1,0 +1,7 @@
+locals {
+  suffix = git.branch == "main" ? "" : "-dev"
+}
+
+image "web" {
+  repository = "ghcr.io/acme/web${local.suffix}"
+}

@@ -1,0 +1,3 @@
+check "lint-clean" {
+  condition = lint.errors == 0
+}

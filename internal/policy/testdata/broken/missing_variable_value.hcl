@@ -1,0 +1,7 @@
+variable "registry" {
+  description = "where images go"
+}
+
+image "web" {
+  repository = "${var.registry}/web"
+}

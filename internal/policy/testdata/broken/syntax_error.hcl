@@ -1,0 +1,4 @@
+tag "pr" {
+  when = git.pr != null
+  tags = ["pr-${git.pr}"
+}

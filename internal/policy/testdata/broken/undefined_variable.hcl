@@ -1,0 +1,7 @@
+variable "registry" {
+  default = "ghcr.io/acme"
+}
+
+image "web" {
+  repository = "${var.regsitry}/web"
+}

@@ -1,0 +1,3 @@
+imag "web" {
+  repository = "ghcr.io/acme/web"
+}

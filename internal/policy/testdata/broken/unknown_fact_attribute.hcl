@@ -1,0 +1,4 @@
+tag "release" {
+  when = git.tagg != ""
+  tags = [git.tag]
+}

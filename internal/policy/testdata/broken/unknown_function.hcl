@@ -1,0 +1,3 @@
+protect "releases" {
+  match = semver_okay(image.tag)
+}

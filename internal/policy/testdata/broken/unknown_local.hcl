@@ -1,0 +1,8 @@
+locals {
+  stable = git.tag != ""
+}
+
+tag "release" {
+  when = local.stabel
+  tags = [git.tag]
+}

@@ -1,0 +1,3 @@
+protect "floating" {
+  match = contains(["latest", "edge"], imgae.tag)
+}

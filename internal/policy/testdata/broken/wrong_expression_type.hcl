@@ -1,0 +1,4 @@
+tag "release" {
+  when = git.tag != ""
+  tags = git.tag
+}

@@ -1,0 +1,4 @@
+lint {
+  failure_threshold = "warning"
+  ignore            = "DL3008"
+}
