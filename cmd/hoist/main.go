@@ -87,6 +87,7 @@ func (a *app) newRootCmd() *cobra.Command {
 registry clean afterwards: one binary, no daemon.
 
   hoist lint      check Dockerfiles (hadolint-compatible rules, BuildKit's checks, and more)
+  hoist policy    check, explain and format the HCL policy file (hoist.hcl)
 
 ` + exitCodesHelp,
 		SilenceUsage:  true,
@@ -97,7 +98,7 @@ registry clean afterwards: one binary, no daemon.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInput("%s\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(a.newLintCmd(), a.newVersionCmd())
+	root.AddCommand(a.newLintCmd(), a.newPolicyCmd(), a.newVersionCmd())
 	root.SetHelpTemplate(root.HelpTemplate())
 	for _, c := range root.Commands() {
 		if !strings.Contains(c.Long, "Exit codes:") && c.Long != "" {
