@@ -63,6 +63,7 @@ func FuzzScript(f *testing.F) {
 		"FROM a\nRUN [\"sh\", \"-c\", \"echo $X | wc\"]\n",
 		"FROM a\nRUN bash -c \"pip install \\\"x\\\"\"\n",
 		"FROM a\nONBUILD RUN --mount=type=cache,target=/c make\n",
+		"FROM a\nRUN sudo -u x sh -c \"cd $D && env -S 'a b' c | (yes; d) |& e\" || f\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -73,6 +74,16 @@ func FuzzScript(f *testing.F) {
 			for _, c := range s.Commands {
 				c.Unwrap().Positional()
 				c.FlagValue("-y", "--yes")
+				c.FlagValueWord("-O", "--output")
+				c.Operands(NewValueFlags("-o", "--output"))
+				if c.Pipeline != nil && (c.PipeStage < 0 || c.PipeStage >= len(c.Pipeline.Commands)) {
+					t.Fatalf("stage %d of %d", c.PipeStage, len(c.Pipeline.Commands))
+				}
+			}
+			for _, pl := range s.Pipelines {
+				if len(pl.Ops) != len(pl.Commands)-1 || len(pl.Stmts) != len(pl.Commands) {
+					t.Fatalf("pipeline of %d stages, %d operators", len(pl.Commands), len(pl.Ops))
+				}
 			}
 		}
 	})

@@ -7,6 +7,7 @@ package shellscript
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -39,8 +40,13 @@ type Script struct {
 	Err error
 	// Mounts are the RUN --mount flags.
 	Mounts []Mount
+	// Pipelines are the script's pipelines in source order, those of
+	// nested `sh -c` strings included (Nested set); a pipeline inside a
+	// stage of another is one of its own.
+	Pipelines []*Pipeline
 
-	src *sourceMap
+	src    *sourceMap
+	byCall map[*syntax.CallExpr]*Command
 }
 
 // Mount is one RUN --mount flag.
@@ -56,6 +62,8 @@ type Command struct {
 	Script *Script
 	// Call is the command's AST node (nil for exec form).
 	Call *syntax.CallExpr
+	// Stmt is the statement whose command Call is (nil for exec form).
+	Stmt *syntax.Stmt
 	// Name is the command word (quotes removed); "" when it is not literal.
 	Name string
 	// NameWord is the command word.
@@ -64,11 +72,66 @@ type Command struct {
 	Args []Word
 	// Assigns are NAME=value prefixes as written.
 	Assigns []string
-	// InPipeline is true when the command is a side of a `|` pipeline.
+	// InPipeline is true when the command runs in a `|` pipeline: as one
+	// of its sides, inside a subshell or block that is one, or in a
+	// substitution within one.
 	InPipeline bool
+	// Pipeline is the innermost pipeline the command runs in, and
+	// PipeStage the index of the pipeline's stage that holds it (the
+	// command itself, or the subshell or block it is in); nil when it runs
+	// in none.
+	Pipeline  *Pipeline
+	PipeStage int
+	// AndOr is the && / || list the command (or the pipeline it is a
+	// stage of) belongs to; nil for exec form.
+	AndOr *AndOr
+	// Subshell is true when the command runs in a subshell of the RUN's
+	// shell: inside ( ... ), $( ... ), `...` or <( ... ), or in an
+	// `sh -c` string (a shell of its own). A cd there does not outlive it.
+	Subshell bool
 	// Nested is true for commands of an `sh -c "..."` string.
 	Nested bool
+	// RunsNested is true for `sh -c STRING` (through wrappers too: `sudo
+	// sh -c`) whose STRING was parsed: its commands follow this one in
+	// Script.Commands, with Nested set.
+	RunsNested bool
+	Range      dockerfile.Range
+}
+
+// Pipeline is one `a | b | c` pipeline.
+type Pipeline struct {
+	// Commands are the stages in order; a stage that is not a simple
+	// command (a subshell, a block, a loop) is nil.
+	Commands []*Command
+	// Stmts are the statements of the stages, in the same order.
+	Stmts []*syntax.Stmt
+	// Ops are the `|` (or `|&`) operators: Ops[i] joins stages i and i+1.
+	Ops []Operator
+	// Nested is true for a pipeline of an `sh -c` string.
+	Nested bool
+}
+
+// Operator is one operator of a pipeline.
+type Operator struct {
+	Op syntax.BinCmdOperator
+	// Offset is where it starts in Script.Source.
+	Offset int
 	Range  dockerfile.Range
+}
+
+// AndOr is a list of pipelines joined by && and || (`a && b || c`); a
+// statement without those operators is a list of one.
+type AndOr struct {
+	// Stmt is the whole list.
+	Stmt *syntax.Stmt
+	// Parts are the statements joined, in order; Ops[i] (syntax.AndStmt
+	// or syntax.OrStmt) joins Parts[i] and Parts[i+1].
+	Parts []*syntax.Stmt
+	Ops   []syntax.BinCmdOperator
+	// TopLevel is true when Stmt is a statement of the script itself:
+	// not inside a block, subshell, substitution, loop, condition or
+	// `sh -c` string.
+	TopLevel bool
 }
 
 // Word is one shell word.
@@ -77,175 +140,12 @@ type Word struct {
 	Value string
 	// Literal is true when the word has no expansions ($VAR, $(...), globs are literal).
 	Literal bool
-	// Raw is the word as written.
+	// Raw is the word as written (in an `sh -c` string: as the inner
+	// shell reads it, which differs from the Dockerfile's text where the
+	// string has escapes before it; Range may then be off).
 	Raw   string
 	Range dockerfile.Range
 	Node  *syntax.Word
-}
-
-// Base is the command name without its directory ("/usr/bin/apt-get" -> "apt-get").
-func (c *Command) Base() string { return path.Base(c.Name) }
-
-// Is reports whether the command's base name is one of names.
-func (c *Command) Is(names ...string) bool {
-	if c.Name == "" {
-		return false
-	}
-	b := c.Base()
-	for _, n := range names {
-		if b == n {
-			return true
-		}
-	}
-	return false
-}
-
-// wrappers run the command that follows their own options.
-var wrappers = map[string]bool{"sudo": true, "env": true, "nice": true, "nohup": true, "exec": true, "command": true, "time": true, "doas": true, "su-exec": false, "gosu": false}
-
-// Unwrap strips wrappers such as sudo, env NAME=value, nice and exec,
-// returning the command they run (c itself when there is none).
-func (c *Command) Unwrap() *Command {
-	cur := c
-	for cur.Name != "" && wrappers[cur.Base()] {
-		i := 0
-		for i < len(cur.Args) {
-			a := cur.Args[i].Value
-			if strings.HasPrefix(a, "-") || (cur.Base() == "env" && strings.Contains(a, "=")) {
-				i++
-				continue
-			}
-			break
-		}
-		if i >= len(cur.Args) {
-			return cur
-		}
-		n := &Command{Script: cur.Script, Call: cur.Call, NameWord: cur.Args[i], Args: cur.Args[i+1:], InPipeline: cur.InPipeline, Nested: cur.Nested, Range: cur.Range}
-		if cur.Args[i].Literal {
-			n.Name = cur.Args[i].Value
-		}
-		cur = n
-	}
-	return cur
-}
-
-// HasFlag reports whether any of the flags is given: "-y" matches -y and
-// combined short flags such as -yq; "--yes" matches --yes and --yes=...
-// Words after "--" are not flags.
-func (c *Command) HasFlag(flags ...string) bool {
-	_, ok := c.flag(flags)
-	return ok
-}
-
-// FlagValue returns the value of the first of flags given: --opt=value,
-// --opt value, -o value or -ovalue.
-func (c *Command) FlagValue(flags ...string) (string, bool) {
-	i, ok := c.flag(flags)
-	if !ok {
-		return "", false
-	}
-	a := c.Args[i].Value
-	if strings.HasPrefix(a, "--") {
-		if _, v, has := strings.Cut(a, "="); has {
-			return v, true
-		}
-	} else if len(a) > 2 {
-		for _, f := range flags {
-			if len(f) == 2 && strings.HasSuffix(a[:2], f[1:]) && strings.HasPrefix(a, f) {
-				return a[2:], true
-			}
-		}
-	}
-	if i+1 < len(c.Args) {
-		return c.Args[i+1].Value, true
-	}
-	return "", true
-}
-
-// FlagWord returns the word that holds the first of flags.
-func (c *Command) FlagWord(flags ...string) (Word, bool) {
-	i, ok := c.flag(flags)
-	if !ok {
-		return Word{}, false
-	}
-	return c.Args[i], true
-}
-
-func (c *Command) flag(flags []string) (int, bool) {
-	for i, w := range c.Args {
-		a := w.Value
-		if a == "--" {
-			return 0, false
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			continue
-		}
-		for _, f := range flags {
-			switch {
-			case strings.HasPrefix(f, "--"):
-				if a == f || strings.HasPrefix(a, f+"=") {
-					return i, true
-				}
-			case len(f) == 2 && f[0] == '-':
-				if !strings.HasPrefix(a, "--") && strings.ContainsRune(a[1:], rune(f[1])) {
-					return i, true
-				}
-			}
-		}
-	}
-	return 0, false
-}
-
-// Positional returns the arguments that are not flags (all of them after
-// "--"). A flag's separate value is not known and counts as positional.
-func (c *Command) Positional() []Word {
-	var out []Word
-	rest := false
-	for _, w := range c.Args {
-		if rest {
-			out = append(out, w)
-			continue
-		}
-		if w.Value == "--" {
-			rest = true
-			continue
-		}
-		if strings.HasPrefix(w.Value, "-") && w.Value != "-" {
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-// Subcommand is the first positional argument ("install" in apt-get -y install x).
-func (c *Command) Subcommand() string {
-	p := c.Positional()
-	if len(p) == 0 {
-		return ""
-	}
-	return p[0].Value
-}
-
-// Has reports whether any argument equals one of values.
-func (c *Command) Has(values ...string) bool {
-	for _, w := range c.Args {
-		for _, v := range values {
-			if w.Value == v {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// String is the command as written.
-func (c *Command) String() string {
-	parts := []string{c.NameWord.Raw}
-	for _, a := range c.Args {
-		parts = append(parts, a.Raw)
-	}
-	return strings.Join(parts, " ")
 }
 
 // Position maps a byte offset of Source to the Dockerfile.
@@ -266,17 +166,58 @@ func (s *Script) NodeRange(n syntax.Node) dockerfile.Range {
 	return s.Span(int(n.Pos().Offset()), int(n.End().Offset()))
 }
 
-// HasMount reports whether a --mount of the given type targets one of the paths.
-func (s *Script) HasMount(typ string, targets ...string) bool {
+// CacheMount returns the first cache or tmpfs mount (the mounts whose
+// files stay out of the layer) on one of dirs, on a directory above one of
+// them or on one inside one of them. A mount on / or on a relative target
+// matches nothing.
+func (s *Script) CacheMount(dirs ...string) (Mount, bool) {
 	for _, m := range s.Mounts {
-		if m.Type != typ {
+		if m.Type != "cache" && m.Type != "tmpfs" {
 			continue
 		}
-		for _, t := range targets {
-			if strings.TrimRight(m.Target, "/") == strings.TrimRight(t, "/") {
-				return true
+		t := CleanDir(m.Target)
+		if !strings.HasPrefix(t, "/") || t == "/" {
+			continue
+		}
+		for _, d := range dirs {
+			d = CleanDir(d)
+			if d == t || strings.HasPrefix(d, t+"/") || strings.HasPrefix(t, d+"/") {
+				return m, true
 			}
 		}
+	}
+	return Mount{}, false
+}
+
+// CleanDir is a path naming a directory (a mount target, an rm operand)
+// as the directory: trailing "/" and "/*" removed, cleaned; "" is "/".
+func CleanDir(p string) string {
+	for {
+		n := strings.TrimSuffix(strings.TrimSuffix(p, "*"), "/")
+		if n == p {
+			break
+		}
+		p = n
+	}
+	if p == "" {
+		return "/"
+	}
+	return path.Clean(p)
+}
+
+// CommandOf returns the command of a call of the script's ASTs (those of
+// nested `sh -c` strings included).
+func (s *Script) CommandOf(call *syntax.CallExpr) (*Command, bool) {
+	c, ok := s.byCall[call]
+	return c, ok
+}
+
+// IsSubshell reports whether an AST node runs its commands in a subshell:
+// ( ... ), $( ... ) or `...`, <( ... ) and >( ... ).
+func IsSubshell(n syntax.Node) bool {
+	switch n.(type) {
+	case *syntax.Subshell, *syntax.CmdSubst, *syntax.ProcSubst:
+		return true
 	}
 	return false
 }
@@ -364,67 +305,199 @@ func (s *Script) parse() {
 		return
 	}
 	s.AST = file
-	s.collect(file, false, func(off int) int { return off })
+	s.collect(file, s.Source, false, func(off int) int { return off })
+	// The pipelines of `sh -c` strings were added while their command was
+	// read, before those of the script around them.
+	slices.SortStableFunc(s.Pipelines, func(a, b *Pipeline) int { return a.Ops[0].Offset - b.Ops[0].Offset })
 }
 
-// collect walks an AST (of s.Source, or of an `sh -c` string whose offsets
-// map to s.Source through toOuter) and records its commands.
-func (s *Script) collect(file *syntax.File, nested bool, toOuter func(int) int) {
-	var stack []syntax.Node
-	pipeDepth := 0
+// collect walks an AST of src (s.Source, or an `sh -c` string whose
+// offsets map to s.Source through toOuter) and records its commands,
+// pipelines and and-or lists.
+func (s *Script) collect(file *syntax.File, src string, nested bool, toOuter func(int) int) {
+	if s.byCall == nil {
+		s.byCall = map[*syntax.CallExpr]*Command{}
+	}
+	var (
+		stack     []syntax.Node
+		pipeDepth int
+		subDepth  int
+		lists     = map[*syntax.Stmt]*AndOr{} // a part -> its list
+		pipes     []*syntax.BinaryCmd
+	)
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if n == nil {
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if b, ok := top.(*syntax.BinaryCmd); ok && b.Op == syntax.Pipe {
+			if isPipe(top) {
 				pipeDepth--
+			}
+			if IsSubshell(top) {
+				subDepth--
 			}
 			return true
 		}
+		var parent, grand syntax.Node
+		if len(stack) > 0 {
+			parent = stack[len(stack)-1]
+		}
+		if len(stack) > 1 {
+			grand = stack[len(stack)-2]
+		}
 		stack = append(stack, n)
-		if b, ok := n.(*syntax.BinaryCmd); ok && b.Op == syntax.Pipe {
-			pipeDepth++
+		if IsSubshell(n) {
+			subDepth++
 		}
-		call, ok := n.(*syntax.CallExpr)
-		if !ok || len(call.Args) == 0 {
-			return true
-		}
-		cmd := &Command{Script: s, Call: call, InPipeline: pipeDepth > 0, Nested: nested}
-		cmd.Range = s.Span(toOuter(int(call.Pos().Offset())), toOuter(int(call.End().Offset())))
-		for _, a := range call.Assigns {
-			cmd.Assigns = append(cmd.Assigns, s.rawText(toOuter(int(a.Pos().Offset())), toOuter(int(a.End().Offset()))))
-		}
-		words := make([]Word, len(call.Args))
-		for i, w := range call.Args {
-			words[i] = s.word(w, toOuter)
-		}
-		cmd.NameWord, cmd.Args = words[0], words[1:]
-		if cmd.NameWord.Literal {
-			cmd.Name = cmd.NameWord.Value
-		}
-		s.Commands = append(s.Commands, cmd)
-		if inner, off, ok := shDashC(cmd); ok {
-			s.nested(inner, off, toOuter)
+		switch x := n.(type) {
+		case *syntax.Stmt:
+			if _, inBinary := parent.(*syntax.BinaryCmd); !inBinary {
+				_, top := parent.(*syntax.File)
+				l := &AndOr{Stmt: x, TopLevel: top && !nested}
+				l.flatten(x)
+				for _, p := range l.Parts {
+					lists[p] = l
+				}
+			}
+		case *syntax.BinaryCmd:
+			if isPipe(x) {
+				pipeDepth++
+				if _, isStmt := parent.(*syntax.Stmt); !isStmt || !isPipe(grand) {
+					pipes = append(pipes, x)
+				}
+			}
+		case *syntax.CallExpr:
+			if len(x.Args) > 0 {
+				s.addCommand(x, stack, lists, src, nested, pipeDepth > 0, subDepth > 0, toOuter)
+			}
 		}
 		return true
 	})
+	s.addPipelines(pipes, nested, toOuter)
+}
+
+// addCommand records the command of call (the top of stack).
+func (s *Script) addCommand(call *syntax.CallExpr, stack []syntax.Node, lists map[*syntax.Stmt]*AndOr, src string, nested, inPipe, inSub bool, toOuter func(int) int) {
+	cmd := &Command{Script: s, Call: call, InPipeline: inPipe, Subshell: inSub || nested, Nested: nested}
+	cmd.Range = s.Span(toOuter(int(call.Pos().Offset())), toOuter(int(call.End().Offset())))
+	if len(stack) > 1 {
+		cmd.Stmt, _ = stack[len(stack)-2].(*syntax.Stmt)
+	}
+	for i := len(stack) - 2; i >= 0; i-- {
+		if st, ok := stack[i].(*syntax.Stmt); ok && lists[st] != nil {
+			cmd.AndOr = lists[st]
+			break
+		}
+	}
+	for _, a := range call.Assigns {
+		cmd.Assigns = append(cmd.Assigns, text(src, int(a.Pos().Offset()), int(a.End().Offset())))
+	}
+	words := make([]Word, len(call.Args))
+	for i, w := range call.Args {
+		words[i] = s.word(w, src, toOuter)
+	}
+	cmd.NameWord, cmd.Args = words[0], words[1:]
+	if cmd.NameWord.Literal {
+		cmd.Name = cmd.NameWord.Value
+	}
+	s.Commands = append(s.Commands, cmd)
+	s.byCall[call] = cmd
+	if inner, off, ok := s.shellString(cmd.Unwrap(), src); ok {
+		cmd.RunsNested = s.nested(inner, off, toOuter)
+	}
+}
+
+// flatten adds the parts of an and-or list rooted at st.
+func (l *AndOr) flatten(st *syntax.Stmt) {
+	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt) {
+		l.flatten(b.X)
+		l.Ops = append(l.Ops, b.Op)
+		l.flatten(b.Y)
+		return
+	}
+	l.Parts = append(l.Parts, st)
+}
+
+func isPipe(n syntax.Node) bool {
+	b, ok := n.(*syntax.BinaryCmd)
+	return ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll)
+}
+
+// addPipelines records the pipelines rooted at roots (in source order)
+// and tells every command which pipeline and stage it runs in, the
+// innermost pipeline first.
+func (s *Script) addPipelines(roots []*syntax.BinaryCmd, nested bool, toOuter func(int) int) {
+	if len(roots) == 0 {
+		return
+	}
+	pls := make([]*Pipeline, len(roots))
+	for i, b := range roots {
+		pl := &Pipeline{Nested: nested}
+		s.flattenPipe(pl, b, toOuter)
+		pls[i] = pl
+	}
+	s.Pipelines = append(s.Pipelines, pls...)
+	for i := len(pls) - 1; i >= 0; i-- {
+		pl := pls[i]
+		for stage, st := range pl.Stmts {
+			syntax.Walk(st, func(n syntax.Node) bool {
+				switch x := n.(type) {
+				case *syntax.CmdSubst, *syntax.ProcSubst:
+					return false // runs apart from the pipeline
+				case *syntax.CallExpr:
+					if c := s.byCall[x]; c != nil && c.Pipeline == nil {
+						c.Pipeline, c.PipeStage = pl, stage
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// flattenPipe adds the stages and operators of the pipe b to pl.
+func (s *Script) flattenPipe(pl *Pipeline, b *syntax.BinaryCmd, toOuter func(int) int) {
+	side := func(st *syntax.Stmt) {
+		if x, ok := st.Cmd.(*syntax.BinaryCmd); ok && isPipe(x) {
+			s.flattenPipe(pl, x, toOuter)
+			return
+		}
+		var c *Command
+		if call, ok := st.Cmd.(*syntax.CallExpr); ok {
+			c = s.byCall[call]
+		}
+		pl.Commands = append(pl.Commands, c)
+		pl.Stmts = append(pl.Stmts, st)
+	}
+	side(b.X)
+	off := toOuter(int(b.OpPos.Offset()))
+	n := 1
+	if b.Op == syntax.PipeAll {
+		n = 2
+	}
+	pl.Ops = append(pl.Ops, Operator{Op: b.Op, Offset: off, Range: s.Span(off, off+n)})
+	side(b.Y)
 }
 
 // nested parses the string of `sh -c STRING` whose text starts at offset
-// off of the enclosing AST's source.
-func (s *Script) nested(inner string, off int, toOuter func(int) int) {
+// off of the enclosing AST's source; false when it is not valid shell.
+func (s *Script) nested(inner string, off int, toOuter func(int) int) bool {
 	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	file, err := p.Parse(strings.NewReader(inner), "")
 	if err != nil {
-		return
+		return false
 	}
-	s.collect(file, true, func(o int) int { return toOuter(off + o) })
+	s.collect(file, inner, true, func(o int) int { return toOuter(off + o) })
+	return true
 }
 
-// shDashC finds `sh -c STRING` (also bash, -ec, -xc ...) with a literal
-// string, returning it and its offset in the source.
-func shDashC(c *Command) (string, int, bool) {
-	if !c.Is("sh", "bash", "dash", "ash", "zsh", "ksh") {
+// shellString finds the script of `sh -c STRING` (also bash, -ec, -xc
+// ...), returning it and its offset in src, the source c was parsed from
+// (s.Source for exec form). STRING must be literal, or a double-quoted
+// string whose only expansions are $VAR and ${VAR...}: the variables are
+// then kept, unexpanded, in the script. Escapes inside the string make
+// later columns approximate.
+func (s *Script) shellString(c *Command, src string) (string, int, bool) {
+	if c.Name == "" || !posixShells[c.Base()] {
 		return "", 0, false
 	}
 	for i, a := range c.Args {
@@ -432,10 +505,17 @@ func shDashC(c *Command) (string, int, bool) {
 		if !strings.HasPrefix(v, "-") || strings.HasPrefix(v, "--") || !strings.Contains(v, "c") {
 			continue
 		}
-		if i+1 >= len(c.Args) || !c.Args[i+1].Literal {
+		if i+1 >= len(c.Args) {
 			return "", 0, false
 		}
 		w := c.Args[i+1]
+		if w.Node == nil { // exec form: a JSON string
+			start := strings.Index(s.Source, w.Raw)
+			if start < 0 {
+				return "", 0, false
+			}
+			return w.Value, start + 1, true
+		}
 		start := int(w.Node.Pos().Offset())
 		if len(w.Node.Parts) == 1 {
 			switch w.Node.Parts[0].(type) {
@@ -443,23 +523,86 @@ func shDashC(c *Command) (string, int, bool) {
 				start++
 			}
 		}
-		return w.Value, start, true
+		if w.Literal {
+			return w.Value, start, true
+		}
+		if inner, ok := paramString(w.Node, src); ok {
+			return inner, start, true
+		}
+		return "", 0, false
 	}
 	return "", 0, false
 }
 
-func (s *Script) rawText(start, end int) string {
-	if start < 0 || end > len(s.Source) || start > end {
-		return ""
+// paramString is the text a double-quoted word whose only expansions are
+// parameters gives a shell, those parameters left as written: "cd $DIR"
+// gives cd $DIR. src is the source the word was parsed from.
+func paramString(w *syntax.Word, src string) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
 	}
-	return s.Source[start:end]
+	dq, ok := w.Parts[0].(*syntax.DblQuoted)
+	if !ok || dq.Dollar {
+		return "", false
+	}
+	var b strings.Builder
+	if !dblText(&b, dq, src, true) {
+		return "", false
+	}
+	return b.String(), true
 }
 
-// word converts an AST word; toOuter maps its offsets into s.Source.
-func (s *Script) word(w *syntax.Word, toOuter func(int) int) Word {
-	start, end := toOuter(int(w.Pos().Offset())), toOuter(int(w.End().Offset()))
-	out := Word{Node: w, Range: s.Span(start, end)}
-	out.Raw = s.rawText(start, end)
+// dblText writes the text of a double-quoted string to b, escapes
+// removed. A parameter expansion is kept as written in src when params is
+// set (unless it holds a substitution), and fails it otherwise; any other
+// expansion fails it.
+func dblText(b *strings.Builder, dq *syntax.DblQuoted, src string, params bool) bool {
+	for _, p := range dq.Parts {
+		switch x := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(unescapeDbl(x.Value))
+		case *syntax.ParamExp:
+			if !params {
+				return false
+			}
+			dynamic := false
+			syntax.Walk(x, func(n syntax.Node) bool {
+				switch n.(type) {
+				case *syntax.CmdSubst, *syntax.ArithmExp, *syntax.ProcSubst:
+					dynamic = true
+				}
+				return !dynamic
+			})
+			start, end := int(x.Pos().Offset()), int(x.End().Offset())
+			if dynamic || start < 0 || end > len(src) || start > end {
+				return false
+			}
+			b.WriteString(src[start:end])
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Script) rawText(start, end int) string { return text(s.Source, start, end) }
+
+// text is src[start:end], "" when that is out of range.
+func text(src string, start, end int) string {
+	if start < 0 || end > len(src) || start > end {
+		return ""
+	}
+	return src[start:end]
+}
+
+// word converts an AST word of src; toOuter maps its offsets into
+// s.Source. Raw is the word's text in src: in an `sh -c` string, the text
+// the inner shell reads, which differs from the Dockerfile's where the
+// string has escapes (fixes compare the two before editing).
+func (s *Script) word(w *syntax.Word, src string, toOuter func(int) int) Word {
+	start, end := int(w.Pos().Offset()), int(w.End().Offset())
+	out := Word{Node: w, Range: s.Span(toOuter(start), toOuter(end))}
+	out.Raw = text(src, start, end)
 	if v, ok := literal(w); ok {
 		out.Value, out.Literal = v, true
 	} else {
@@ -481,12 +624,8 @@ func literal(w *syntax.Word) (string, bool) {
 			}
 			b.WriteString(x.Value)
 		case *syntax.DblQuoted:
-			for _, q := range x.Parts {
-				lit, ok := q.(*syntax.Lit)
-				if !ok {
-					return "", false
-				}
-				b.WriteString(unescapeDbl(lit.Value))
+			if !dblText(&b, x, "", false) {
+				return "", false
 			}
 		default:
 			return "", false
@@ -496,31 +635,21 @@ func literal(w *syntax.Word) (string, bool) {
 }
 
 // unescapeLit removes backslash escapes of an unquoted literal.
-func unescapeLit(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-			if s[i] == '\n' {
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+func unescapeLit(s string) string { return unescape(s, "") }
 
 // unescapeDbl removes the escapes that are special inside double quotes.
-func unescapeDbl(s string) string {
+func unescapeDbl(s string) string { return unescape(s, "$`\"\\\n") }
+
+// unescape removes backslash escapes: of the characters in special, or of
+// any character when special is "". An escaped newline (a line
+// continuation) goes with its backslash.
+func unescape(s, special string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
+		if s[i] == '\\' && i+1 < len(s) && (special == "" || strings.IndexByte(special, s[i+1]) >= 0) {
 			i++
 			if s[i] == '\n' {
 				continue

@@ -138,21 +138,10 @@ func (s *Script) fromExec(in *dockerfile.Instruction) {
 	cmd := &Command{Script: s, Name: words[0].Value, NameWord: words[0], Args: words[1:]}
 	cmd.Range = dockerfile.Range{Start: words[0].Range.Start, End: words[len(words)-1].Range.End}
 	s.Commands = append(s.Commands, cmd)
-	if !posixShells[path.Base(cmd.Name)] {
-		return
-	}
-	for i, a := range cmd.Args {
-		if strings.HasPrefix(a.Value, "-") && !strings.HasPrefix(a.Value, "--") && strings.Contains(a.Value, "c") && i+1 < len(cmd.Args) {
-			script := cmd.Args[i+1]
-			start := strings.Index(s.Source, script.Raw)
-			if start < 0 {
-				return
-			}
-			// The JSON string's content starts after its quote; escapes
-			// inside it make later columns approximate.
-			s.nested(script.Value, start+1, func(o int) int { return o })
-			return
-		}
+	// The JSON string's content starts after its quote; escapes inside it
+	// make later columns approximate.
+	if script, start, ok := s.shellString(cmd.Unwrap(), s.Source); ok {
+		cmd.RunsNested = s.nested(script, start, func(o int) int { return o })
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// genDL3001Commands are the commands DL3001 names, with what to do instead.
-var genDL3001Commands = map[string]string{
+// pointlessCommands are the commands DL3001 names, with what to do instead.
+var pointlessCommands = map[string]string{
 	"free":     "a build step has no use for the memory figures of the build machine",
 	"ifconfig": "the network of a build step is not the container's; configure networking at run time",
 	"kill":     "processes do not outlive the RUN that starts them; a daemon started for the build must be stopped in the same RUN, or not started",
@@ -38,13 +38,13 @@ var DL3001 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN service nginx start\n",
 	Good: "FROM debian:12\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n",
 	Run: func(p *lint.Pass) {
-		genEachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
 			name := c.Base()
-			why, ok := genDL3001Commands[name]
+			why, ok := pointlessCommands[name]
 			if !ok || c.Name == "" {
 				return
 			}
-			if name == "vim" && genNonInteractiveVim(c) {
+			if name == "vim" && nonInteractiveVim(c) {
 				return
 			}
 			p.Report(c.NameWord.Range, fmt.Sprintf("For some bash commands it makes no sense running them in a Docker container like `ssh`, "+
@@ -53,9 +53,9 @@ var DL3001 = register(&lint.Rule{
 	},
 })
 
-// genNonInteractiveVim reports whether vim runs a script and quits (plugin
+// nonInteractiveVim reports whether vim runs a script and quits (plugin
 // installs) rather than waiting for a terminal.
-func genNonInteractiveVim(c *shellscript.Command) bool {
+func nonInteractiveVim(c *shellscript.Command) bool {
 	for _, a := range c.Args {
 		v := a.Value
 		switch {

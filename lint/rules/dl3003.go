@@ -30,8 +30,8 @@ var DL3003 = register(&lint.Rule{
 			var first *shellscript.Command
 			n := 0
 			for _, raw := range s.Commands {
-				c := genUnwrap(raw)
-				if !c.Is("cd") || raw.Nested || genInSubshell(p, raw) {
+				c := raw.Unwrap()
+				if !c.Is("cd") || raw.Subshell {
 					continue
 				}
 				if first == nil {

@@ -19,8 +19,8 @@ var DL3004 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nUSER app\nRUN sudo apt-get update\n",
 	Good: "FROM debian:12\nRUN apt-get update\nUSER app\n",
 	Run: func(p *lint.Pass) {
-		genEachRaw(p, func(s *shellscript.Script, c *shellscript.Command) {
-			chain := genChain(c)
+		eachRawCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+			chain := c.WrapperChain()
 			for i, x := range chain {
 				if !x.Is("sudo") {
 					continue

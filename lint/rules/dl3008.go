@@ -27,33 +27,17 @@ var DL3008 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
 	Good: "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
 	Run: func(p *lint.Pass) {
-		aptInstalls(p, func(s *shellscript.Script, a *aptCmd) {
-			var names []string
-			var first *aptArg
-			for i, op := range a.Operands() {
-				if aptAptPinned(op.Value) {
-					continue
-				}
-				if first == nil {
-					first = &a.Operands()[i]
-				}
-				names = append(names, op.Value)
-			}
-			if first == nil {
-				return
-			}
+		aptInstalls(p, func(s *shellscript.Script, a *parsedCommand) {
 			tool := aptTool(a.C)
-			msg := fmt.Sprintf("Pin versions in apt get install. Instead of `%s install <package>` use `%s install <package>=<version>` (unpinned: %s)", tool, tool, aptJoin(names, 5))
-			if first.Expanded {
-				msg += fmt.Sprintf(" (from %s)", first.Word.Raw)
-			}
-			p.Report(first.Word.Range, msg)
+			a.reportUnpinned(p, aptPinned, func(list string) string {
+				return fmt.Sprintf("Pin versions in apt get install. Instead of `%s install <package>` use `%s install <package>=<version>` (unpinned: %s)", tool, tool, list)
+			})
 		})
 	},
 })
 
-// aptAptPinned reports whether an apt-get install operand is pinned or not
+// aptPinned reports whether an apt-get install operand is pinned or not
 // a repository package: name=version, name/release, a path or a .deb file.
-func aptAptPinned(v string) bool {
+func aptPinned(v string) bool {
 	return v == "" || strings.ContainsAny(v, "=/") || strings.HasSuffix(v, ".deb") || strings.HasSuffix(v, "-")
 }

@@ -12,15 +12,15 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// genTarExtensions are the names of the archives ADD unpacks: tar, plain
+// tarExtensions are the names of the archives ADD unpacks: tar, plain
 // or compressed with gzip, bzip2, xz or zstd.
-var genTarExtensions = []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tb2", ".tar.xz", ".txz", ".tar.zst", ".tzst"}
+var tarExtensions = []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tb2", ".tar.xz", ".txz", ".tar.zst", ".tzst"}
 
-// genDecompressors turn a compressed tar into a plain one (zcat app.tar.gz | tar -x).
-var genDecompressors = []string{"gunzip", "bunzip2", "unxz", "unzstd", "zcat", "gzcat", "bzcat", "xzcat", "zstdcat"}
+// decompressors turn a compressed tar into a plain one (zcat app.tar.gz | tar -x).
+var decompressors = []string{"gunzip", "bunzip2", "unxz", "unzstd", "zcat", "gzcat", "bzcat", "xzcat", "zstdcat"}
 
-func genIsTarArchive(name string) bool {
-	for _, e := range genTarExtensions {
+func isTarArchive(name string) bool {
+	for _, e := range tarExtensions {
 		if strings.HasSuffix(name, e) {
 			return true
 		}
@@ -28,17 +28,8 @@ func genIsTarArchive(name string) bool {
 	return false
 }
 
-// genBase is a path's last element, for / and \ separators, quotes dropped.
-func genBase(p string) string {
-	p = dropQuotes(p)
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
-
-// genCopiedArchive is a tar archive a COPY puts into the image.
-type genCopiedArchive struct {
+// copiedArchive is a tar archive a COPY puts into the image.
+type copiedArchive struct {
 	in    *dockerfile.Instruction
 	name  string           // its file name in the image
 	paths []string         // the absolute paths it may have in the image
@@ -63,45 +54,35 @@ var DL3010 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nCOPY app.tar.gz /opt/\nRUN tar -xzf /opt/app.tar.gz -C /opt && rm /opt/app.tar.gz\n",
 	Good: "FROM debian:12\nADD app.tar.gz /opt/\n",
 	Run: func(p *lint.Pass) {
-		byIn := map[*dockerfile.Instruction]*shellscript.Script{}
-		for _, s := range scripts(p) {
-			byIn[s.Instruction] = s
-		}
 		for _, st := range p.File.Stages {
-			genCheckArchives(p, st, byIn)
+			checkArchives(p, st)
 		}
 	},
 })
 
-func genCheckArchives(p *lint.Pass, st *dockerfile.Stage, byIn map[*dockerfile.Instruction]*shellscript.Script) {
+func checkArchives(p *lint.Pass, st *dockerfile.Stage) {
 	workdir := workdirAtStart(st)
-	var archives []genCopiedArchive
+	var archives []copiedArchive
 	reported := map[*dockerfile.Instruction]bool{}
 	for _, in := range st.Instructions {
 		switch in.Name {
 		case "workdir":
-			if c, ok := in.Typed.(*instructions.WorkdirCommand); ok {
-				wd := c.Path
-				if strings.Contains(wd, "$") {
-					wd, _ = p.File.Expand(wd, p.File.Scopes().Before(in))
-				}
-				workdir = genJoinPath(workdir, wd)
-			}
+			workdir = applyWorkdir(p, in, workdir)
 		case "copy":
-			archives = append(archives, genArchivesOf(in, workdir)...)
+			archives = append(archives, archivesOf(in, workdir)...)
 		case "run":
-			s := byIn[in]
+			s := scriptOf(p, in)
 			if s == nil || s.Skipped != "" || len(archives) == 0 {
 				continue
 			}
 			for _, c := range s.Commands {
-				c = genUnwrap(c)
-				tool, ok := genExtractor(c)
+				c = c.Unwrap()
+				tool, ok := extractor(c)
 				if !ok {
 					continue
 				}
 				for _, a := range archives {
-					if reported[a.in] || !genNamesArchive(p, s, c, a) {
+					if reported[a.in] || !namesArchive(p, s, c, a) {
 						continue
 					}
 					reported[a.in] = true
@@ -114,8 +95,8 @@ func genCheckArchives(p *lint.Pass, st *dockerfile.Stage, byIn map[*dockerfile.I
 	}
 }
 
-// genArchivesOf returns the tar archives a COPY from the context puts into the image.
-func genArchivesOf(in *dockerfile.Instruction, workdir string) []genCopiedArchive {
+// archivesOf returns the tar archives a COPY from the context puts into the image.
+func archivesOf(in *dockerfile.Instruction, workdir string) []copiedArchive {
 	cmd, ok := in.Typed.(*instructions.CopyCommand)
 	if !ok || cmd.From != "" {
 		return nil
@@ -126,33 +107,33 @@ func genArchivesOf(in *dockerfile.Instruction, workdir string) []genCopiedArchiv
 	}
 	rawDest := cmd.DestPath
 	dest := srcs[0].dest
-	if genIsTarArchive(genBase(rawDest)) && len(srcs) == 1 {
+	if isTarArchive(baseName(rawDest)) && len(srcs) == 1 {
 		at := in.ArgsRange()
 		if words := in.Words(); len(words) > 0 && !in.IsJSON() {
 			at = words[len(words)-1].Range
 		} else if in.IsJSON() {
 			at = in.Find(`"` + rawDest + `"`)
 		}
-		return []genCopiedArchive{{in: in, name: genBase(rawDest), paths: []string{dest}, at: at, src: srcs[0].src, dest: rawDest}}
+		return []copiedArchive{{in: in, name: baseName(rawDest), paths: []string{dest}, at: at, src: srcs[0].src, dest: rawDest}}
 	}
-	var out []genCopiedArchive
+	var out []copiedArchive
 	for _, s := range srcs {
-		name := genBase(s.src)
-		if !genIsTarArchive(name) || strings.ContainsAny(name, "*?[") {
+		name := baseName(s.src)
+		if !isTarArchive(name) || strings.ContainsAny(name, "*?[") {
 			continue
 		}
 		paths := []string{path.Join(dest, name)}
 		if len(srcs) == 1 && !strings.HasSuffix(rawDest, "/") {
 			paths = append(paths, dest)
 		}
-		out = append(out, genCopiedArchive{in: in, name: name, paths: paths, at: s.at, src: s.src, dest: rawDest})
+		out = append(out, copiedArchive{in: in, name: name, paths: paths, at: s.at, src: s.src, dest: rawDest})
 	}
 	return out
 }
 
-// genExtractor reports whether a command unpacks an archive the way ADD
+// extractor reports whether a command unpacks an archive the way ADD
 // could (tar -x without member selection or renaming, a decompressor).
-func genExtractor(c *shellscript.Command) (string, bool) {
+func extractor(c *shellscript.Command) (string, bool) {
 	switch {
 	case c.Is("tar", "gtar", "bsdtar"):
 		extract := c.HasFlag("--extract", "--get")
@@ -174,15 +155,15 @@ func genExtractor(c *shellscript.Command) (string, bool) {
 			return "", false
 		}
 		return c.Base(), true
-	case c.Is(genDecompressors...):
+	case c.Is(decompressors...):
 		return c.Base(), true
 	}
 	return "", false
 }
 
-// genNamesArchive reports whether an extracting command's arguments name
+// namesArchive reports whether an extracting command's arguments name
 // the copied archive: by file name, and by full path when written absolute.
-func genNamesArchive(p *lint.Pass, s *shellscript.Script, c *shellscript.Command, a genCopiedArchive) bool {
+func namesArchive(p *lint.Pass, s *shellscript.Script, c *shellscript.Command, a copiedArchive) bool {
 	for _, w := range c.Args {
 		v, ok := wordValue(p, s, w)
 		if !ok || strings.HasPrefix(v, "-") && !strings.Contains(v, "=") {
@@ -192,7 +173,7 @@ func genNamesArchive(p *lint.Pass, s *shellscript.Script, c *shellscript.Command
 			v = v[i+1:]
 		}
 		v = dropQuotes(v)
-		if genBase(v) != a.name {
+		if baseName(v) != a.name {
 			continue
 		}
 		if !strings.HasPrefix(v, "/") {

@@ -24,35 +24,32 @@ var DL3013 = register(&lint.Rule{
 	Good: "FROM python:3.12-slim\nRUN pip install --no-cache-dir flask==3.0.3\n",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			pc, ok := pkgPip(s, c, "install")
-			if !ok || pc.HasFlag("-r", "--requirement", "-c", "--constraint") {
+			tc, ok := pipCall(s, c, "install")
+			if !ok || tc.HasFlag("-r", "--requirement", "-c", "--constraint") {
 				return
 			}
-			ops := pc.Ops(pkgPipInstallValue, false)
-			for i := 0; i < len(ops); i++ {
-				w := ops[i]
+			all := tc.Ops(pipInstallOptions)
+			var ops []shellscript.Word
+			for i := 0; i < len(all); i++ {
 				// PEP 508 direct reference written as words: name @ url.
-				if i+2 < len(ops) && ops[i+1].Value == "@" {
+				if i+2 < len(all) && all[i+1].Value == "@" {
 					i += 2
 					continue
 				}
-				vals, ok := pkgValues(p, s, w)
-				if !ok {
-					continue
-				}
-				for _, v := range vals {
-					if v != "" && !pkgPipPinned(v) {
-						p.Reportf(w.Range, "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>` (%s has no version)", v)
-					}
-				}
+				ops = append(ops, all[i])
 			}
+			eachOperand(p, s, ops, func(w shellscript.Word, v string) {
+				if !pipPinned(v) {
+					p.Reportf(w.Range, "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>` (%s has no version)", v)
+				}
+			})
 		})
 	},
 })
 
-// pkgPipInstallValue are the options of pip install that take a separate
+// pipInstallOptions are the options of pip install that take a separate
 // value (hadolint's list and pip's general options).
-var pkgPipInstallValue = pkgFlags("--abi", "-b", "--build", "-e", "--editable", "--extra-index-url", "-f",
+var pipInstallOptions = shellscript.NewValueFlags("--abi", "-b", "--build", "-e", "--editable", "--extra-index-url", "-f",
 	"--find-links", "-i", "--index-url", "--implementation", "--no-binary", "--only-binary", "--platform",
 	"--prefix", "--progress-bar", "--proxy", "--python-version", "--root", "--src", "-t", "--target",
 	"--trusted-host", "--upgrade-strategy", "-C", "--config-settings", "--global-option", "--install-option",
@@ -60,18 +57,18 @@ var pkgPipInstallValue = pkgFlags("--abi", "-b", "--build", "-e", "--editable", 
 	"--python", "--keyring-provider", "--use-feature", "--use-deprecated", "--group", "-r", "--requirement",
 	"-c", "--constraint")
 
-var pkgPipVersionOps = []string{"==", ">=", "<=", ">", "<", "!=", "~=", "==="}
+var pipVersionOps = []string{"==", ">=", "<=", ">", "<", "!=", "~=", "==="}
 
-var pkgPipVCS = []string{"git+", "hg+", "svn+", "bzr+", "git://", "svn://"}
+var pipVCS = []string{"git+", "hg+", "svn+", "bzr+", "git://", "svn://"}
 
-// pkgPipPinned reports whether a pip requirement operand is pinned.
-func pkgPipPinned(v string) bool {
-	for _, op := range pkgPipVersionOps {
+// pipPinned reports whether a pip requirement operand is pinned.
+func pipPinned(v string) bool {
+	for _, op := range pipVersionOps {
 		if strings.Contains(v, op) {
 			return true
 		}
 	}
-	for _, vcs := range pkgPipVCS {
+	for _, vcs := range pipVCS {
 		if strings.HasPrefix(v, vcs) {
 			// git+https://host/org/repo.git@v1.0#egg=x: the @ must be in
 			// the path (an @ before the host is a user name).

@@ -26,27 +26,27 @@ var DL3014 = register(&lint.Rule{
 	Good: "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
 	Fix:  "insert ` -y` after `install`",
 	Run: func(p *lint.Pass) {
-		aptInstalls(p, func(s *shellscript.Script, a *aptCmd) {
-			if len(a.Unknown) > 0 || aptAssumesYes(a) || aptInPipelineWithYes(s, a.C) || aptConfigured(p, s, aptAssumeYesConf) {
+		aptInstalls(p, func(s *shellscript.Script, a *parsedCommand) {
+			if len(a.Unknown) > 0 || assumesYes(a) || fedByYes(a.C) || aptConfigured(p, s, assumeYesConf) {
 				return
 			}
 			tool := aptTool(a.C)
 			msg := "Use the `-y` switch to avoid manual input `" + tool + " -y install <package>`: without it the build aborts when " + tool + " asks for confirmation"
-			p.ReportFix(a.Range(), msg, aptInsertFix(s, a, "add -y", " -y"))
+			p.ReportFix(a.Range(), msg, a.optionFix(p, "-y"))
 		})
 	},
 })
 
-// aptAssumeYesConf matches APT configuration that answers yes.
-var aptAssumeYesConf = regexp.MustCompile(`(?i)APT::Get::Assume-Yes\s*=?\s*"?(1|true|yes)\b`)
+// assumeYesConf matches APT configuration that answers yes.
+var assumeYesConf = regexp.MustCompile(`(?i)APT::Get::Assume-Yes\s*=?\s*"?(1|true|yes)\b`)
 
-// aptAssumesYes reports whether the options answer apt's prompts.
-func aptAssumesYes(a *aptCmd) bool {
+// assumesYes reports whether the options answer apt's prompts.
+func assumesYes(a *parsedCommand) bool {
 	quiet := 0
-	for _, f := range a.Flags {
+	for _, f := range a.Options {
 		switch f.Name {
 		case "y", "yes", "assume-yes":
-			if !f.HasValue || !aptFalse(f.Value) {
+			if !f.HasValue || !isOff(f.Value) {
 				return true
 			}
 		case "q", "quiet":
@@ -62,16 +62,16 @@ func aptAssumesYes(a *aptCmd) bool {
 	if quiet >= 2 {
 		return true
 	}
-	for _, o := range a.Options() {
-		if aptAssumeYesConf.MatchString(o) {
+	for _, o := range a.Configs() {
+		if assumeYesConf.MatchString(o) {
 			return true
 		}
 	}
 	return false
 }
 
-// aptFalse reports whether an option value switches it off.
-func aptFalse(v string) bool {
+// isOff reports whether an option value switches it off.
+func isOff(v string) bool {
 	switch strings.ToLower(v) {
 	case "0", "false", "no", "off":
 		return true

@@ -24,31 +24,31 @@ var DL3015 = register(&lint.Rule{
 	Good: "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
 	Fix:  "insert ` --no-install-recommends` after `install`",
 	Run: func(p *lint.Pass) {
-		aptInstalls(p, func(s *shellscript.Script, a *aptCmd) {
-			if len(a.Unknown) > 0 || aptNoRecommends(a) || aptConfigured(p, s, aptNoRecommendsConf) {
+		aptInstalls(p, func(s *shellscript.Script, a *parsedCommand) {
+			if len(a.Unknown) > 0 || noRecommends(a) || aptConfigured(p, s, noRecommendsConf) {
 				return
 			}
 			msg := "Avoid additional packages by specifying `--no-install-recommends`: `" + aptTool(a.C) + " install` also installs every recommended package"
-			p.ReportFix(a.Range(), msg, aptInsertFix(s, a, "add --no-install-recommends", " --no-install-recommends"))
+			p.ReportFix(a.Range(), msg, a.optionFix(p, "--no-install-recommends"))
 		})
 	},
 })
 
-// aptNoRecommendsConf matches APT configuration that turns recommends off.
-var aptNoRecommendsConf = regexp.MustCompile(`(?i)APT::Install-Recommends\s*=?\s*"?(0|false|no)\b`)
+// noRecommendsConf matches APT configuration that turns recommends off.
+var noRecommendsConf = regexp.MustCompile(`(?i)APT::Install-Recommends\s*=?\s*"?(0|false|no)\b`)
 
-// aptNoRecommends reports whether the options turn recommended packages off.
-func aptNoRecommends(a *aptCmd) bool {
-	for _, f := range a.Flags {
-		if f.Name == "no-install-recommends" && (!f.HasValue || !aptFalse(f.Value)) {
+// noRecommends reports whether the options turn recommended packages off.
+func noRecommends(a *parsedCommand) bool {
+	for _, f := range a.Options {
+		if f.Name == "no-install-recommends" && (!f.HasValue || !isOff(f.Value)) {
 			return true
 		}
-		if f.Name == "install-recommends" && f.HasValue && aptFalse(f.Value) {
+		if f.Name == "install-recommends" && f.HasValue && isOff(f.Value) {
 			return true
 		}
 	}
-	for _, o := range a.Options() {
-		if aptNoRecommendsConf.MatchString(o) {
+	for _, o := range a.Configs() {
+		if noRecommendsConf.MatchString(o) {
 			return true
 		}
 	}

@@ -22,36 +22,30 @@ var DL3016 = register(&lint.Rule{
 	Good: "FROM node:20-slim\nRUN npm install -g typescript@5.5.4\n",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			pc, ok := pkgCallOf(s, c, []string{"npm"}, pkgNpmInstallSubs, pkgNpmValue)
+			tc, ok := callOf(s, c, []string{"npm"}, npmInstallSubs, npmOptions)
 			if !ok {
 				return
 			}
-			for _, w := range pc.Ops(pkgNpmValue, false) {
-				vals, ok := pkgValues(p, s, w)
-				if !ok {
-					continue
+			eachOperand(p, s, tc.Ops(npmOptions), func(w shellscript.Word, v string) {
+				if !npmPinned(v) {
+					p.Reportf(w.Range, "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>` (%s has no version)", v)
 				}
-				for _, v := range vals {
-					if v != "" && !pkgNpmPinned(v) {
-						p.Reportf(w.Range, "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>` (%s has no version)", v)
-					}
-				}
-			}
+			})
 		})
 	},
 })
 
-// pkgNpmInstallSubs are npm install and its aliases.
-var pkgNpmInstallSubs = []string{"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add"}
+// npmInstallSubs are npm install and its aliases.
+var npmInstallSubs = []string{"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add"}
 
-// pkgNpmValue are npm options that take a separate value.
-var pkgNpmValue = pkgFlags("--loglevel", "--registry", "--prefix", "--cache", "--userconfig", "--globalconfig",
+// npmOptions are npm options that take a separate value.
+var npmOptions = shellscript.NewValueFlags("--loglevel", "--registry", "--prefix", "--cache", "--userconfig", "--globalconfig",
 	"--omit", "--include", "--install-strategy", "--tag", "--workspace", "-w", "--only", "--save-prefix", "--scope",
 	"--proxy", "--https-proxy", "--noproxy", "--fetch-retries", "--fetch-timeout", "--location", "--os", "--cpu",
 	"--libc", "--script-shell", "--node-options", "--before", "-C", "--cafile", "--auth-type", "--otp")
 
-// pkgNpmPinned reports whether an npm install operand names a version.
-func pkgNpmPinned(v string) bool {
+// npmPinned reports whether an npm install operand names a version.
+func npmPinned(v string) bool {
 	for _, git := range []string{"git://", "git+ssh://", "git+http://", "git+https://", "github:", "gitlab:", "bitbucket:", "gist:"} {
 		if strings.HasPrefix(v, git) {
 			return strings.Contains(v, "#")

@@ -24,27 +24,16 @@ var DL3018 = register(&lint.Rule{
 	Bad:  "FROM alpine:3.20\nRUN apk add --no-cache curl\n",
 	Good: "FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r2\n",
 	Run: func(p *lint.Pass) {
-		aptApkAdds(p, func(s *shellscript.Script, a *aptCmd) {
-			var names []string
-			var first *aptArg
-			ops := a.Operands()
-			for i, op := range ops {
-				if op.Value == "" || strings.ContainsAny(op.Value, "=~<>") || strings.HasSuffix(op.Value, ".apk") {
-					continue
-				}
-				if first == nil {
-					first = &ops[i]
-				}
-				names = append(names, op.Value)
-			}
-			if first == nil {
-				return
-			}
-			msg := fmt.Sprintf("Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>` (unpinned: %s)", aptJoin(names, 5))
-			if first.Expanded {
-				msg += fmt.Sprintf(" (from %s)", first.Word.Raw)
-			}
-			p.Report(first.Word.Range, msg)
+		apkAdds(p, func(s *shellscript.Script, a *parsedCommand) {
+			a.reportUnpinned(p, apkPinned, func(list string) string {
+				return fmt.Sprintf("Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>` (unpinned: %s)", list)
+			})
 		})
 	},
 })
+
+// apkPinned reports whether an apk add operand is pinned (name=version,
+// name~version, name>version) or a local .apk file.
+func apkPinned(v string) bool {
+	return v == "" || strings.ContainsAny(v, "=~<>") || strings.HasSuffix(v, ".apk")
+}

@@ -20,12 +20,12 @@ var DL3019 = register(&lint.Rule{
 	Good: "FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r2\n",
 	Fix:  "insert ` --no-cache` after `add`",
 	Run: func(p *lint.Pass) {
-		aptApkAdds(p, func(s *shellscript.Script, a *aptCmd) {
-			if len(a.Unknown) > 0 || a.Has("no-cache") || aptCacheMounted(s, "/var/cache/apk", "/etc/apk/cache") {
+		apkAdds(p, func(s *shellscript.Script, a *parsedCommand) {
+			if len(a.Unknown) > 0 || a.Has("no-cache") || cacheMounted(s, []string{"/var/cache/apk", "/etc/apk/cache"}) {
 				return
 			}
 			msg := "Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages"
-			p.ReportFix(a.Range(), msg, aptInsertFix(s, a, "add --no-cache", " --no-cache"))
+			p.ReportFix(a.Range(), msg, a.optionFix(p, "--no-cache"))
 		})
 	},
 })

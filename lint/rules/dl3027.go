@@ -26,11 +26,11 @@ var DL3027 = register(&lint.Rule{
 	Good: "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
 	Fix:  "replace `apt` with `apt-get` (or `apt-cache` for search/show/policy/depends) where the subcommand maps exactly",
 	Run: func(p *lint.Pass) {
-		aptCommands(p, func(s *shellscript.Script, a *aptCmd) {
+		aptCommands(p, func(s *shellscript.Script, a *parsedCommand) {
 			if aptTool(a.C) != "apt" {
 				return
 			}
-			tool, fix := aptAptFix(s, a)
+			tool, fix := aptReplaceFix(p, a)
 			msg := "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead"
 			if tool != "" {
 				msg += ": use `" + tool + "`"
@@ -40,8 +40,8 @@ var DL3027 = register(&lint.Rule{
 	},
 })
 
-// aptAptMap maps apt subcommands to the tool that does exactly the same.
-var aptAptMap = map[string]string{
+// aptReplacements maps apt subcommands to the tool that does exactly the same.
+var aptReplacements = map[string]string{
 	"install": "apt-get", "update": "apt-get", "upgrade": "apt-get", "dist-upgrade": "apt-get",
 	"full-upgrade": "apt-get", "remove": "apt-get", "purge": "apt-get", "autoremove": "apt-get",
 	"clean": "apt-get", "autoclean": "apt-get", "build-dep": "apt-get", "source": "apt-get",
@@ -50,16 +50,17 @@ var aptAptMap = map[string]string{
 	"rdepends": "apt-cache", "showsrc": "apt-cache",
 }
 
-// aptAptFix returns the tool that replaces `apt` for the command and the
+// aptReplaceFix returns the tool that replaces `apt` for the command and the
 // fix that makes the replacement (nil when it cannot be made safely).
-func aptAptFix(s *shellscript.Script, a *aptCmd) (string, *lint.Fix) {
-	tool := aptAptMap[a.Sub()]
+func aptReplaceFix(p *lint.Pass, a *parsedCommand) (string, *lint.Fix) {
+	tool := aptReplacements[a.Sub()]
 	if tool == "" {
 		return "", nil
 	}
 	name := a.C.NameWord
 	sub, ok := a.SubWord()
-	if !ok || !aptCanEdit(s, a.C) || !name.Literal || name.Raw != name.Value || !strings.HasSuffix(name.Raw, "apt") {
+	if !ok || !name.Literal || name.Raw != name.Value || !strings.HasSuffix(name.Raw, "apt") ||
+		!sourceIs(p.File, name.Range, name.Raw) || !sourceIs(p.File, sub.Range, sub.Raw) {
 		return tool, nil
 	}
 	edits := []lint.Edit{lint.NewEdit(name.Range, strings.TrimSuffix(name.Raw, "apt")+tool)}

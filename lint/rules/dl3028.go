@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hoistci/hoist/internal/shellscript"
@@ -20,26 +21,24 @@ var DL3028 = register(&lint.Rule{
 	Good: "FROM ruby:3.3-slim\nRUN gem install bundler:2.5.16\n",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			pc, ok := pkgCallOf(s, c, []string{"gem"}, []string{"install", "i"}, pkgGemValue)
-			if !ok || pc.HasFlag("-v", "--version") {
+			tc, ok := callOf(s, c, []string{"gem"}, []string{"install", "i"}, gemOptions)
+			if !ok || tc.HasFlag("-v", "--version") {
 				return
 			}
-			for _, w := range pc.Ops(pkgGemValue, true) {
-				vals, ok := pkgValues(p, s, w)
-				if !ok {
-					continue
-				}
-				for _, v := range vals {
-					if v == "" || strings.Contains(v, ":") || strings.HasSuffix(v, ".gem") || strings.Contains(v, "/") {
-						continue
-					}
-					p.Reportf(w.Range, "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>` (%s has no version)", v)
-				}
+			args := tc.Args[tc.SubIdx+1:]
+			if i := slices.IndexFunc(args, func(w shellscript.Word) bool { return w.Value == "--" }); i >= 0 {
+				args = args[:i] // the gem's build options follow
 			}
+			eachOperand(p, s, shellscript.Operands(args, gemOptions), func(w shellscript.Word, v string) {
+				if strings.Contains(v, ":") || strings.HasSuffix(v, ".gem") || strings.Contains(v, "/") {
+					return
+				}
+				p.Reportf(w.Range, "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>` (%s has no version)", v)
+			})
 		})
 	},
 })
 
-// pkgGemValue are gem install options that take a separate value.
-var pkgGemValue = pkgFlags("-i", "--install-dir", "-n", "--bindir", "-s", "--source", "--platform", "-P",
+// gemOptions are gem install options that take a separate value.
+var gemOptions = shellscript.NewValueFlags("-i", "--install-dir", "-n", "--bindir", "-s", "--source", "--platform", "-P",
 	"--trust-policy", "--build-root", "-g", "--file", "--target-rbconfig", "--config-file", "--document")

@@ -22,8 +22,8 @@ var DL3030 = register(&lint.Rule{
 	Fix:  "adds -y after `yum`",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			if pc, ok := pkgRPMAsks(s, c, []string{"yum"}); ok {
-				pkgAddYes(p, pc, "-y", fmt.Sprintf("Use the -y switch to avoid manual input `yum install -y <package>` (`yum %s` waits for a confirmation a build cannot give)", pc.Sub.Value))
+			if tc, ok := rpmAsks(s, c, []string{"yum"}); ok {
+				reportMissingYes(p, tc, "-y", fmt.Sprintf("Use the -y switch to avoid manual input `yum install -y <package>` (`yum %s` waits for a confirmation a build cannot give)", tc.Sub.Value))
 			}
 		})
 	},

@@ -19,7 +19,7 @@ var DL3033 = register(&lint.Rule{
 	Bad:  "FROM centos:7\nRUN yum install -y httpd && yum clean all\n",
 	Good: "FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
 	Run: func(p *lint.Pass) {
-		pkgRPMUnpinned(p, []string{"yum"}, func(w shellscript.Word, name string, module bool) {
+		rpmUnpinned(p, []string{"yum"}, func(w shellscript.Word, name string, module bool) {
 			if module {
 				p.Reportf(w.Range, "Specify version with `yum install -y <package>-<version>` (module %s has no stream: use %s:<stream>)", name, name)
 				return

@@ -21,15 +21,15 @@ var DL3034 = register(&lint.Rule{
 	Fix:  "adds --non-interactive after `zypper`",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			pc, ok := pkgCallOf(s, c, []string{"zypper"}, pkgZypperAskSubs, pkgZypperValue)
+			tc, ok := callOf(s, c, []string{"zypper"}, zypperAskSubs, zypperOptions)
 			if !ok || c.HasFlag("-y", "--no-confirm", "-n", "--non-interactive") {
 				return
 			}
-			pkgAddYes(p, pc, "--non-interactive", fmt.Sprintf("Non-interactive switch missing from `zypper` command: `zypper install -y` (`zypper %s` waits for a confirmation a build cannot give)", pc.Sub.Value))
+			reportMissingYes(p, tc, "--non-interactive", fmt.Sprintf("Non-interactive switch missing from `zypper` command: `zypper install -y` (`zypper %s` waits for a confirmation a build cannot give)", tc.Sub.Value))
 		})
 	},
 })
 
-// pkgZypperAskSubs are the zypper subcommands that ask for a confirmation.
-var pkgZypperAskSubs = []string{"install", "in", "remove", "rm", "source-install", "si", "patch", "update", "up",
+// zypperAskSubs are the zypper subcommands that ask for a confirmation.
+var zypperAskSubs = []string{"install", "in", "remove", "rm", "source-install", "si", "patch", "update", "up",
 	"dist-upgrade", "dup", "install-new-recommends", "inr"}

@@ -17,8 +17,8 @@ var DL3035 = register(&lint.Rule{
 	Good: "FROM opensuse/leap:15.6\nRUN zypper -n install httpd=2.4.58 && zypper clean\n",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			if pc, ok := pkgCallOf(s, c, []string{"zypper"}, []string{"dist-upgrade", "dup"}, pkgZypperValue); ok {
-				p.Reportf(pc.Sub.Range, "Do not use `zypper %s` (it upgrades the whole distribution of the base image: use a newer base image tag instead)", pc.Sub.Value)
+			if tc, ok := callOf(s, c, []string{"zypper"}, []string{"dist-upgrade", "dup"}, zypperOptions); ok {
+				p.Reportf(tc.Sub.Range, "Do not use `zypper %s` (it upgrades the whole distribution of the base image: use a newer base image tag instead)", tc.Sub.Value)
 			}
 		})
 	},

@@ -20,25 +20,19 @@ var DL3037 = register(&lint.Rule{
 	Good: "FROM opensuse/leap:15.6\nRUN zypper -n install httpd=2.4.58 && zypper clean\n",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			pc, ok := pkgCallOf(s, c, []string{"zypper"}, []string{"install", "in"}, pkgZypperValue)
+			tc, ok := callOf(s, c, []string{"zypper"}, []string{"install", "in"}, zypperOptions)
 			if !ok {
 				return
 			}
-			if t, ok := pc.FlagValue("-t", "--type"); ok && t != "package" {
+			if t, ok := tc.FlagValue("-t", "--type"); ok && t != "package" {
 				return
 			}
-			for _, w := range pc.Ops(pkgZypperValue, false) {
-				vals, ok := pkgValues(p, s, w)
-				if !ok {
-					continue
+			eachOperand(p, s, tc.Ops(zypperOptions), func(w shellscript.Word, v string) {
+				if strings.ContainsAny(v, "=<>/()") || strings.HasSuffix(v, ".rpm") || strings.HasPrefix(v, "-") {
+					return
 				}
-				for _, v := range vals {
-					if v == "" || strings.ContainsAny(v, "=<>/()") || strings.HasSuffix(v, ".rpm") || strings.HasPrefix(v, "-") {
-						continue
-					}
-					p.Reportf(w.Range, "Specify version with `zypper install -y <package>=<version>` (%s has no version)", v)
-				}
-			}
+				p.Reportf(w.Range, "Specify version with `zypper install -y <package>=<version>` (%s has no version)", v)
+			})
 		})
 	},
 })

@@ -22,8 +22,8 @@ var DL3038 = register(&lint.Rule{
 	Fix:  "adds -y after `dnf` (or `microdnf`)",
 	Run: func(p *lint.Pass) {
 		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
-			if pc, ok := pkgRPMAsks(s, c, []string{"dnf", "microdnf"}); ok {
-				pkgAddYes(p, pc, "-y", fmt.Sprintf("Use the -y switch to avoid manual input `dnf install -y <package>` (`%s %s` waits for a confirmation a build cannot give)", pc.Base(), pc.Sub.Value))
+			if tc, ok := rpmAsks(s, c, []string{"dnf", "microdnf"}); ok {
+				reportMissingYes(p, tc, "-y", fmt.Sprintf("Use the -y switch to avoid manual input `dnf install -y <package>` (`%s %s` waits for a confirmation a build cannot give)", tc.Base(), tc.Sub.Value))
 			}
 		})
 	},

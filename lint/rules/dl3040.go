@@ -16,12 +16,13 @@ var DL3040 = register(&lint.Rule{
 		"(`microdnf clean all`, or `rm -rf /var/cache/dnf`), or keep the cache out of the image with a BuildKit " +
 		"cache mount on /var/cache/dnf. The cleanup must come after the last install of the RUN. Besides " +
 		"install (hadolint's check), update, upgrade and the other subcommands that download packages are checked. " +
-		"Only stages that end up in an image are checked (the last stage and the stages others are built FROM), " +
-		"as hadolint does for DL3060: a builder stage whose files are copied out leaves its cache behind.",
+		"Only stages whose layers end up in the image are checked: the last stage and the stages it is built " +
+		"FROM (a builder stage whose files are copied out leaves its cache behind, and so does a stage that " +
+		"only builder stages are built on, which hadolint would check).",
 	Bad:  "FROM fedora:40\nRUN dnf install -y httpd-2.4.62\n",
 	Good: "FROM fedora:40\nRUN dnf install -y httpd-2.4.62 && dnf clean all\n",
 	Run: func(p *lint.Pass) {
-		pkgRPMCleanupRule(p, []string{"dnf", "microdnf"}, func(tool string) string {
+		rpmCleanupRule(p, []string{"dnf", "microdnf"}, func(tool string) string {
 			dir := "/var/cache/dnf"
 			if tool == "microdnf" {
 				dir = "/var/cache/yum"

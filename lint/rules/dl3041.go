@@ -19,7 +19,7 @@ var DL3041 = register(&lint.Rule{
 	Bad:  "FROM fedora:40\nRUN dnf install -y httpd && dnf clean all\n",
 	Good: "FROM fedora:40\nRUN dnf install -y httpd-2.4.62 && dnf clean all\n",
 	Run: func(p *lint.Pass) {
-		pkgRPMUnpinned(p, []string{"dnf", "microdnf"}, func(w shellscript.Word, name string, module bool) {
+		rpmUnpinned(p, []string{"dnf", "microdnf"}, func(w shellscript.Word, name string, module bool) {
 			if module {
 				p.Reportf(w.Range, "Specify version with `dnf install -y <package>-<version>` (module %s has no stream: use %s:<stream>)", name, name)
 				return

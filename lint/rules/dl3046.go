@@ -23,11 +23,11 @@ var DL3046 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN useradd -u 1000001 app\n",
 	Good: "FROM debian:12\nRUN useradd -l -u 1000001 app\n",
 	Run: func(p *lint.Pass) {
-		genEachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
 			if !c.Is("useradd") || c.HasFlag("-l", "--no-log-init") {
 				return
 			}
-			v, w, ok := genOptValue(c, 'u', "--uid")
+			v, w, ok := c.FlagValueWord("-u", "--uid")
 			if !ok {
 				return
 			}
@@ -55,11 +55,8 @@ var DL3046 = register(&lint.Rule{
 			msg := fmt.Sprintf("`useradd` without flag `-l` and high UID will result in excessively large Image: UID %d "+
 				"makes /var/log/lastlog and faillog huge; add `-l` (`--no-log-init`)", uid)
 			var fix *lint.Fix
-			switch {
-			case s.Exec && !c.Nested:
-				fix = &lint.Fix{Description: "add -l after useradd", Edits: []lint.Edit{lint.Insert(afterWord(c.NameWord), `, "-l"`)}}
-			case !s.Exec:
-				fix = &lint.Fix{Description: "add -l after useradd", Edits: []lint.Edit{lint.Insert(afterWord(c.NameWord), " -l")}}
+			if e, ok := insertOption(p, c, c.NameWord, "-l"); ok {
+				fix = &lint.Fix{Description: "add -l after useradd", Edits: []lint.Edit{e}}
 			}
 			p.ReportFix(c.NameWord.Range, msg, fix)
 		})

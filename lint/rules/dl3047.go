@@ -19,7 +19,7 @@ var DL3047 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN wget https://example.com/big.tar.gz\n",
 	Good: "FROM debian:12\nRUN wget --progress=dot:giga https://example.com/big.tar.gz\n",
 	Run: func(p *lint.Pass) {
-		genEachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
 			if !c.Is("wget") {
 				return
 			}

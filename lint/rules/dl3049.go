@@ -28,14 +28,8 @@ var DL3049 = register(&lint.Rule{
 		}
 		// Stages referenced by COPY --from or RUN --mount=from are building blocks.
 		used := make([]bool, len(f.Stages))
-		for _, s := range f.Stages {
-			for _, in := range s.Instructions {
-				for _, ref := range stageRefs(in) {
-					if t := f.FindStage(ref, s.Index); t != nil {
-						used[t.Index] = true
-					}
-				}
-			}
+		for st := range referencedStages(f) {
+			used[st.Index] = true
 		}
 		for _, label := range schemaKeys(p.Config, "") {
 			good := make([]bool, len(f.Stages))
@@ -71,24 +65,6 @@ func stageSetsLabel(f *dockerfile.File, s *dockerfile.Stage, label string) bool 
 		}
 	}
 	return false
-}
-
-// stageRefs returns the stages or images an instruction reads from:
-// COPY --from and RUN --mount=...,from=....
-func stageRefs(in *dockerfile.Instruction) []string {
-	switch in.Name {
-	case "copy":
-		var refs []string
-		for _, fl := range in.Flags {
-			if fl.Name == "from" && fl.Value != "" {
-				refs = append(refs, fl.Value)
-			}
-		}
-		return refs
-	case "run":
-		return mountFroms(in)
-	}
-	return nil
 }
 
 func stageDesc(s *dockerfile.Stage) string {

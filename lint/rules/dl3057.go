@@ -40,42 +40,12 @@ var DL3057 = register(&lint.Rule{
 })
 
 // usedStages returns the stages another stage builds on, copies from or
-// mounts. A reference through a variable is expanded with the global ARG
-// defaults; one that stays unknown may name any earlier stage.
+// mounts (see referencedStages).
 func usedStages(f *dockerfile.File) map[*dockerfile.Stage]bool {
-	used := map[*dockerfile.Stage]bool{}
+	used := referencedStages(f)
 	for _, s := range f.Stages {
 		if s.BaseStage != nil {
 			used[s.BaseStage] = true
-		}
-		for _, in := range s.Instructions {
-			var refs []string
-			switch in.Name {
-			case "copy", "add":
-				if fl, ok := in.Flag("from"); ok {
-					refs = append(refs, fl.Value)
-				}
-			case "run":
-				refs = mountFroms(in)
-			}
-			for _, ref := range refs {
-				if ref == "" {
-					continue
-				}
-				if len(dockerfile.VarRefs(ref, f.EscapeToken)) > 0 {
-					var unresolved []string
-					ref, unresolved = f.Expand(ref, f.Scopes().Global())
-					if len(unresolved) > 0 {
-						for _, st := range f.Stages[:s.Index] {
-							used[st] = true
-						}
-						continue
-					}
-				}
-				if st := f.FindStage(ref, s.Index); st != nil {
-					used[st] = true
-				}
-			}
 		}
 	}
 	return used

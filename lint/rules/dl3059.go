@@ -24,10 +24,6 @@ var DL3059 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n",
 	Good: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
 	Run: func(p *lint.Pass) {
-		byIn := map[*dockerfile.Instruction]*shellscript.Script{}
-		for _, s := range scripts(p) {
-			byIn[s.Instruction] = s
-		}
 		var prev *dockerfile.Instruction
 		prevSingle := false
 		for _, in := range p.File.Instructions {
@@ -35,8 +31,8 @@ var DL3059 = register(&lint.Rule{
 				prev = nil
 				continue
 			}
-			single := genSingleCommand(byIn[in])
-			if prev != nil && prevSingle && single && genSameFlags(prev, in) {
+			single := singleCommand(scriptOf(p, in))
+			if prev != nil && prevSingle && single && sameFlags(prev, in) {
 				p.Reportf(in.KeywordRange(), "Multiple consecutive `RUN` instructions. Consider consolidation: "+
 					"this RUN and the one on line %d each run one command; join them with `&&` to save a layer", prev.Range.Start.Line)
 			}
@@ -45,9 +41,9 @@ var DL3059 = register(&lint.Rule{
 	},
 })
 
-// genSingleCommand reports whether a RUN runs exactly one command
+// singleCommand reports whether a RUN runs exactly one command
 // (commands of `sh -c` strings not counted, as hadolint does not see them).
-func genSingleCommand(s *shellscript.Script) bool {
+func singleCommand(s *shellscript.Script) bool {
 	if s == nil || s.Skipped != "" || s.Err != nil || (!s.Exec && s.AST == nil) {
 		return false
 	}
@@ -60,8 +56,8 @@ func genSingleCommand(s *shellscript.Script) bool {
 	return n == 1
 }
 
-// genSameFlags reports whether two instructions have the same flags, in any order.
-func genSameFlags(a, b *dockerfile.Instruction) bool {
+// sameFlags reports whether two instructions have the same flags, in any order.
+func sameFlags(a, b *dockerfile.Instruction) bool {
 	norm := func(in *dockerfile.Instruction) string {
 		var fs []string
 		for _, f := range in.Flags {

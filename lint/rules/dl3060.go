@@ -13,66 +13,63 @@ var DL3060 = register(&lint.Rule{
 	Rationale: "yarn keeps a copy of every package it installs in its cache (/usr/local/share/.cache/yarn in the " +
 		"node images); left in the layer it is dead weight, often as big as node_modules itself. End the RUN " +
 		"with `yarn cache clean`, or keep the cache out of the image with a BuildKit cache mount on the yarn " +
-		"cache. As in hadolint, only stages that end up in an image are checked: the last stage and the stages " +
-		"others are built FROM (a build stage whose files are only copied out does not matter). Besides " +
+		"cache. Only stages whose layers end up in the image are checked: the last stage and the stages it is " +
+		"built FROM (a build stage whose files are only copied out does not matter, nor a stage that only build " +
+		"stages are built on, which hadolint would check). Besides " +
 		"`yarn install`, `yarn` alone, `yarn add` and `yarn global add` are checked.",
 	Bad:  "FROM node:20-slim\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n",
 	Good: "FROM node:20-slim\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile && yarn cache clean\n",
 	Run: func(p *lint.Pass) {
-		kept := pkgKeptStages(p.File)
-		for _, s := range scripts(p) {
-			if s.Skipped != "" || !pkgShipped(kept, s) {
+		for _, s := range shippedScripts(p) {
+			if cacheMounted(s, yarnCacheDirs, "yarn") || homeCacheMounted(s) {
 				continue
 			}
-			if pkgCacheMount(s, pkgYarnCacheDirs, "yarn") || pkgHomeCacheMount(s) {
-				continue
-			}
-			pc, ok := pkgCleanup(s,
-				func(c *shellscript.Command) (pkgCall, bool) { return pkgYarnInstall(s, c) },
+			tc, ok := uncleanedUse(s,
+				func(c *shellscript.Command) (toolCall, bool) { return yarnInstall(s, c) },
 				func(c *shellscript.Command) bool {
-					if pc, ok := pkgCallOf(s, c, []string{"yarn"}, []string{"cache"}, pkgYarnValue); ok {
-						ops := pc.Ops(pkgYarnValue, false)
+					if tc, ok := callOf(s, c, []string{"yarn"}, []string{"cache"}, yarnOptions); ok {
+						ops := tc.Ops(yarnOptions)
 						return len(ops) > 0 && ops[0].Value == "clean"
 					}
-					return pkgRemoves(c, pkgYarnCacheDirs...)
+					return removesDir(c, yarnCacheDirs...)
 				})
 			if ok {
-				p.Report(pc.Span(), "`yarn cache clean` missing after `yarn install` was run (end this RUN with `yarn cache clean`, or use a cache mount on the yarn cache)")
+				p.Report(tc.Span(), "`yarn cache clean` missing after `yarn install` was run (end this RUN with `yarn cache clean`, or use a cache mount on the yarn cache)")
 			}
 		}
 	},
 })
 
-// pkgYarnCacheDirs are where yarn keeps its cache: classic yarn as root
+// yarnCacheDirs are where yarn keeps its cache: classic yarn as root
 // in the node images, XDG, and yarn berry's global cache.
-var pkgYarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache", "/root/.yarn-cache"}
+var yarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache", "/root/.yarn-cache"}
 
-// pkgYarnValue are yarn options that take a separate value.
-var pkgYarnValue = pkgFlags("--cwd", "--modules-folder", "--cache-folder", "--global-folder", "--mutex",
+// yarnOptions are yarn options that take a separate value.
+var yarnOptions = shellscript.NewValueFlags("--cwd", "--modules-folder", "--cache-folder", "--global-folder", "--mutex",
 	"--network-concurrency", "--network-timeout", "--registry", "--use-yarnrc", "--link-folder", "--preferred-cache-folder")
 
-// pkgYarnInstall returns c as a yarn call that fills the cache: `yarn
+// yarnInstall returns c as a yarn call that fills the cache: `yarn
 // install`, `yarn` alone, `yarn add`, `yarn global add`.
-func pkgYarnInstall(s *shellscript.Script, c *shellscript.Command) (pkgCall, bool) {
+func yarnInstall(s *shellscript.Script, c *shellscript.Command) (toolCall, bool) {
 	if !c.Is("yarn") {
-		return pkgCall{}, false
+		return toolCall{}, false
 	}
-	pc, ok := pkgSubcommand(s, c, c.NameWord, pkgYarnValue)
+	tc, ok := subcommandCall(s, c, c.NameWord, yarnOptions)
 	if !ok {
 		// `yarn` alone installs, `yarn --version` does not.
-		if len(pkgOperands(c.Args, pkgYarnValue, false)) > 0 || c.HasFlag("-v", "--version", "-h", "--help") {
-			return pkgCall{}, false
+		if len(c.Operands(yarnOptions)) > 0 || c.HasFlag("-v", "--version", "-h", "--help") {
+			return toolCall{}, false
 		}
-		return pkgCall{Command: c, Script: s, Head: c.NameWord, Sub: c.NameWord, SubIdx: -1}, true
+		return toolCall{Command: c, Script: s, Head: c.NameWord, Sub: c.NameWord, SubIdx: -1}, true
 	}
-	switch pc.Sub.Value {
+	switch tc.Sub.Value {
 	case "install", "add":
-		return pc, true
+		return tc, true
 	case "global":
-		ops := pc.Ops(pkgYarnValue, false)
+		ops := tc.Ops(yarnOptions)
 		if len(ops) > 0 && ops[0].Value == "add" {
-			return pc, true
+			return tc, true
 		}
 	}
-	return pkgCall{}, false
+	return toolCall{}, false
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hoistci/hoist/internal/dockerfile"
@@ -44,12 +45,12 @@ var DL3062 = register(&lint.Rule{
 				flush()
 				stage = s.Instruction.Stage
 			}
-			if s.Skipped != "" || pkgGoPathMode(p, s) {
+			if s.Skipped != "" || goPathMode(p, s) {
 				continue
 			}
 			for _, raw := range s.Commands {
 				c := raw.Unwrap()
-				if pkgGitCheckout(s, c) {
+				if gitCheckout(s, c) {
 					// The GOPATH-era pattern: go get fetches the source,
 					// git checkout pins it.
 					pending = nil
@@ -58,8 +59,8 @@ var DL3062 = register(&lint.Rule{
 				if !c.Is("go") {
 					continue
 				}
-				ops := pkgGoOperands(c.Args)
-				if len(ops) == 0 || !pkgIn(ops[0].Value, []string{"install", "get", "run"}) {
+				ops := goOperands(c.Args)
+				if len(ops) == 0 || !slices.Contains([]string{"install", "get", "run"}, ops[0].Value) {
 					continue
 				}
 				sub := ops[0].Value
@@ -67,55 +68,37 @@ var DL3062 = register(&lint.Rule{
 				if sub == "run" && len(ops) > 1 {
 					ops = ops[:1] // the rest are the program's arguments
 				}
-				for _, w := range ops {
-					vals, ok := pkgValues(p, s, w)
-					if !ok {
-						continue
+				eachOperand(p, s, ops, func(w shellscript.Word, v string) {
+					if why, bad := goUnpinned(v); bad {
+						pending = append(pending, finding{w, fmt.Sprintf("Pin versions in go. Instead of `go %s <package>` use `go %s <package>@<version>` (%s)", sub, sub, why)})
 					}
-					for _, v := range vals {
-						if why, bad := pkgGoUnpinned(v); bad {
-							pending = append(pending, finding{w, fmt.Sprintf("Pin versions in go. Instead of `go %s <package>` use `go %s <package>@<version>` (%s)", sub, sub, why)})
-						}
-					}
-				}
+				})
 			}
 		}
 		flush()
 	},
 })
 
-// pkgGoValue are go build flags that take a separate value.
-var pkgGoValue = map[string]bool{"o": true, "ldflags": true, "gcflags": true, "asmflags": true, "gccgoflags": true,
+// goValueFlags are go build flags that take a separate value.
+var goValueFlags = map[string]bool{"o": true, "ldflags": true, "gcflags": true, "asmflags": true, "gccgoflags": true,
 	"tags": true, "mod": true, "modfile": true, "p": true, "exec": true, "toolexec": true, "buildmode": true,
 	"compiler": true, "pkgdir": true, "overlay": true, "pgo": true, "C": true, "installsuffix": true,
 	"covermode": true, "coverpkg": true, "buildvcs": false, "debug-actions": true, "json": false}
 
-// pkgGoOperands returns the non-flag words of a go command line: go's
+// goOperands returns the non-flag words of a go command line: go's
 // flags are single words (-ldflags=...), or take the next word as value.
-func pkgGoOperands(args []shellscript.Word) []shellscript.Word {
-	var out []shellscript.Word
-	for i := 0; i < len(args); i++ {
-		v := args[i].Value
-		if v == "--" {
-			return append(out, args[i+1:]...)
-		}
-		if !strings.HasPrefix(v, "-") || v == "-" {
-			out = append(out, args[i])
-			continue
-		}
+func goOperands(args []shellscript.Word) []shellscript.Word {
+	return shellscript.OperandsWith(args, func(v string) bool {
 		name := strings.TrimLeft(v, "-")
-		if !strings.Contains(name, "=") && pkgGoValue[name] {
-			i++
-		}
-	}
-	return out
+		return !strings.Contains(name, "=") && goValueFlags[name]
+	})
 }
 
-var pkgGoFloating = map[string]bool{"latest": true, "upgrade": true, "patch": true, "master": true, "main": true, "HEAD": true}
+var goFloating = map[string]bool{"latest": true, "upgrade": true, "patch": true, "master": true, "main": true, "HEAD": true}
 
-// pkgGoUnpinned reports whether a go package argument is a remote module
+// goUnpinned reports whether a go package argument is a remote module
 // path without a fixed version, and why.
-func pkgGoUnpinned(v string) (string, bool) {
+func goUnpinned(v string) (string, bool) {
 	if v == "" || strings.HasPrefix(v, ".") || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "-") || strings.HasSuffix(v, ".go") {
 		return "", false
 	}
@@ -127,28 +110,31 @@ func pkgGoUnpinned(v string) (string, bool) {
 	if !hasVersion {
 		return v + " has no version", true
 	}
-	if pkgGoFloating[version] {
+	if goFloating[version] {
 		return "@" + version + " is not a version", true
 	}
 	return "", false
 }
 
-var pkgGoModuleOff = regexp.MustCompile(`GO111MODULE=["']?off`)
+var goModuleOff = regexp.MustCompile(`GO111MODULE=["']?off`)
 
-// pkgGoPathMode reports whether the RUN works in GOPATH mode, where
+// goPathMode reports whether the RUN works in GOPATH mode, where
 // packages cannot carry versions.
-func pkgGoPathMode(p *lint.Pass, s *shellscript.Script) bool {
+func goPathMode(p *lint.Pass, s *shellscript.Script) bool {
 	if sc := p.File.Scopes().Before(s.Instruction); sc != nil {
 		if v, ok := sc.Lookup("GO111MODULE"); ok && (!v.Known || v.Value == "off") {
 			return true
 		}
 	}
-	return pkgGoModuleOff.MatchString(s.Source)
+	return goModuleOff.MatchString(s.Source)
 }
 
-// pkgGitCheckout reports a git command that moves a work tree to a given
+// gitOptions are git's global options that take a value.
+var gitOptions = shellscript.NewValueFlags("-C", "-c", "--git-dir", "--work-tree")
+
+// gitCheckout reports a git command that moves a work tree to a given
 // revision (checkout, switch, reset).
-func pkgGitCheckout(s *shellscript.Script, c *shellscript.Command) bool {
-	pc, ok := pkgCallOf(s, c, []string{"git"}, []string{"checkout", "switch", "reset"}, pkgFlags("-C", "-c", "--git-dir", "--work-tree"))
-	return ok && len(pc.Ops(nil, false)) > 0
+func gitCheckout(s *shellscript.Script, c *shellscript.Command) bool {
+	tc, ok := callOf(s, c, []string{"git"}, []string{"checkout", "switch", "reset"}, gitOptions)
+	return ok && len(tc.Ops(nil)) > 0
 }

@@ -36,7 +36,7 @@ var DL4001 = register(&lint.Rule{
 			}
 			tools := seen[k]
 			for _, c := range s.Commands {
-				c = genUnwrap(c)
+				c = c.Unwrap()
 				if !c.Is("curl", "wget") {
 					continue
 				}

@@ -21,7 +21,7 @@ var DL4005 = register(&lint.Rule{
 	Bad:  "FROM debian:12\nRUN ln -sf /bin/bash /bin/sh\n",
 	Good: "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\n",
 	Run: func(p *lint.Pass) {
-		genEachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
 			if !c.Is("ln") || c.HasFlag("-t", "--target-directory") {
 				return
 			}
@@ -36,18 +36,18 @@ var DL4005 = register(&lint.Rule{
 			}
 			target, _ := wordValue(p, s, pos[len(pos)-2])
 			p.Report(last.Range, fmt.Sprintf("Use SHELL to change the default shell: `SHELL [\"%s\", \"-c\"]` instead of "+
-				"linking %s to it, which changes the shell of every program in the image", genShellPath(target), v))
+				"linking %s to it, which changes the shell of every program in the image", shellPath(target), v))
 		})
 	},
 })
 
-// genShellPath is the shell a link points to, for a SHELL suggestion.
-func genShellPath(target string) string {
+// shellPath is the shell a link points to, for a SHELL suggestion.
+func shellPath(target string) string {
 	if target == "" {
 		return "/bin/bash"
 	}
 	if target[0] != '/' {
-		return "/bin/" + genBase(target)
+		return "/bin/" + baseName(target)
 	}
 	return target
 }

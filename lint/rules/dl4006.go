@@ -11,9 +11,9 @@ import (
 	"github.com/hoistci/hoist/lint"
 )
 
-// genPipefailShells are the shells that know `-o pipefail` (dash, the
+// pipefailShells are the shells that know `-o pipefail` (dash, the
 // /bin/sh of Debian and Ubuntu, does not).
-var genPipefailShells = map[string]bool{"bash": true, "zsh": true, "ash": true, "ksh": true, "mksh": true}
+var pipefailShells = map[string]bool{"bash": true, "zsh": true, "ash": true, "ksh": true, "mksh": true}
 
 var DL4006 = register(&lint.Rule{
 	ID:       "DL4006",
@@ -38,39 +38,39 @@ var DL4006 = register(&lint.Rule{
 			if s.Skipped != "" || s.Exec || s.AST == nil || s.Instruction.Name != "run" {
 				continue
 			}
-			pls := genPipelines(p, s)
+			pls := topPipelines(s)
 			if len(pls) == 0 {
 				continue
 			}
 			shell := s.Shell
-			if genShellPipefail(shell) {
+			if shellHasPipefail(shell) {
 				continue
 			}
-			setAt := genSetPipefail(s)
+			setAt := setPipefailAt(s)
 			for _, pl := range pls {
-				if genCannotFailUpstream(pl) {
+				if cannotFailUpstream(pl) {
 					continue
 				}
 				op := pl.Ops[0]
-				if setAt >= 0 && int(op.OpPos.Offset()) > setAt {
+				if setAt >= 0 && op.Offset > setAt {
 					continue
 				}
-				p.Report(genOpRange(s, op), "Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using "+
+				p.Report(op.Range, "Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using "+
 					"/bin/sh in an alpine image or if your shell is symlinked to busybox then consider explicitly setting "+
-					"your SHELL to /bin/ash, or disable this check. "+genPipefailDetail(shell, pl))
+					"your SHELL to /bin/ash, or disable this check. "+pipefailDetail(shell, pl))
 				break
 			}
 		}
 	},
 })
 
-// genShellPipefail reports whether a SHELL (or heredoc shebang) runs a
+// shellHasPipefail reports whether a SHELL (or heredoc shebang) runs a
 // shell that knows pipefail with -o pipefail.
-func genShellPipefail(shell []string) bool {
+func shellHasPipefail(shell []string) bool {
 	if len(shell) > 1 && path.Base(shell[0]) == "env" {
 		shell = shell[1:]
 	}
-	if len(shell) == 0 || !genPipefailShells[path.Base(shell[0])] {
+	if len(shell) == 0 || !pipefailShells[path.Base(shell[0])] {
 		return false
 	}
 	o, pf := false, false
@@ -88,9 +88,9 @@ func genShellPipefail(shell []string) bool {
 	return pf
 }
 
-// genSetPipefail is the offset of the script's first `set -o pipefail`
+// setPipefailAt is the offset of the script's first `set -o pipefail`
 // (-eo, -euxo ... pipefail), -1 when there is none.
-func genSetPipefail(s *shellscript.Script) int {
+func setPipefailAt(s *shellscript.Script) int {
 	for _, c := range s.Commands {
 		if c.Nested || !c.Is("set") || c.Call == nil {
 			continue
@@ -106,18 +106,21 @@ func genSetPipefail(s *shellscript.Script) int {
 	return -1
 }
 
-func genPipefailDetail(shell []string, pl genPipeline) string {
+func pipefailDetail(shell []string, pl *shellscript.Pipeline) string {
 	name := "the shell"
 	if len(shell) > 0 {
 		name = shell[0]
 	}
 	var why string
-	if genPipefailShells[path.Base(name)] {
+	if pipefailShells[path.Base(name)] {
 		why = fmt.Sprintf("%s runs without -o pipefail", name)
 	} else {
 		why = fmt.Sprintf("the shell is %s, which may not know pipefail (dash does not)", name)
 	}
-	first, last := pl.Stages[0], pl.Stages[len(pl.Stages)-1]
+	first, last := pl.Commands[0], pl.Commands[len(pl.Commands)-1]
+	if first != nil && last != nil {
+		first, last = first.Unwrap(), last.Unwrap()
+	}
 	if first != nil && last != nil && first.Name != "" && last.Name != "" {
 		why += fmt.Sprintf("; a failing `%s` is hidden by the exit status of `%s`", first.Base(), last.Base())
 	}
@@ -125,19 +128,19 @@ func genPipefailDetail(shell []string, pl genPipeline) string {
 		"script with `set -o pipefail &&` where the shell supports it"
 }
 
-// genCannotFailUpstream reports whether every stage of a pipeline but the
+// cannotFailUpstream reports whether every stage of a pipeline but the
 // last is a command that does not fail (echo, printf, yes, true), or a
 // { ...; } block of such commands.
-func genCannotFailUpstream(pl genPipeline) bool {
-	for i := range pl.Stages[:len(pl.Stages)-1] {
-		if !genCannotFail(pl.Stmts[i]) {
+func cannotFailUpstream(pl *shellscript.Pipeline) bool {
+	for _, st := range pl.Stmts[:len(pl.Stmts)-1] {
+		if !cannotFail(st) {
 			return false
 		}
 	}
 	return true
 }
 
-func genCannotFail(st *syntax.Stmt) bool {
+func cannotFail(st *syntax.Stmt) bool {
 	if st == nil || st.Negated || st.Background {
 		return false
 	}
@@ -150,11 +153,23 @@ func genCannotFail(st *syntax.Stmt) bool {
 		return name == "echo" || name == "printf" || name == "yes" || name == "true"
 	case *syntax.Block:
 		for _, inner := range x.Stmts {
-			if !genCannotFail(inner) {
+			if !cannotFail(inner) {
 				return false
 			}
 		}
 		return len(x.Stmts) > 0
 	}
 	return false
+}
+
+// topPipelines are the pipelines of a script's own shell (not those of
+// `sh -c` strings, which another shell runs).
+func topPipelines(s *shellscript.Script) []*shellscript.Pipeline {
+	var out []*shellscript.Pipeline
+	for _, pl := range s.Pipelines {
+		if !pl.Nested {
+			out = append(out, pl)
+		}
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -18,15 +17,15 @@ import (
 // download what a manifest declares, or a build that downloads it as it goes.
 type depInstall struct {
 	in      *dockerfile.Instruction
-	eco     genEco
+	eco     ecosystem
 	command string // as written, for messages
 	cwd     string // the directory it runs in; "?" when unknown
 	line    int    // where the command starts
 }
 
-// genEco is what a recognised install needs: its ecosystem and the files
+// ecosystem is what a recognised install needs: its ecosystem and the files
 // to copy before it.
-type genEco struct {
+type ecosystem struct {
 	key       string   // ecosystem: "npm", "pip", ...
 	manifests string   // the files to copy first, for messages
 	patterns  []string // names (globs) of those files
@@ -41,8 +40,6 @@ type genEco struct {
 	// go -C, composer -d, ...), relative to where it runs.
 	dir string
 }
-
-var pipRe = regexp.MustCompile(`^pip[0-9.]*$`)
 
 // positionals returns the arguments that are not flags, skipping the
 // values of the flags in valued (given without '=').
@@ -75,9 +72,9 @@ func hasFlag(args []string, flags ...string) bool {
 	return false
 }
 
-// genFlagArg returns the value of a flag given as `--flag value`,
+// flagArg returns the value of a flag given as `--flag value`,
 // `--flag=value` or, for a short flag, `-fvalue`.
-func genFlagArg(args []string, flags ...string) (string, bool) {
+func flagArg(args []string, flags ...string) (string, bool) {
 	for i, a := range args {
 		for _, f := range flags {
 			switch {
@@ -114,50 +111,51 @@ func isPackageInstall(args []string, subs []string, valued ...string) bool {
 var nodeValuedFlags = []string{"--prefix", "--cache", "--registry", "--omit", "--include", "--loglevel", "-w", "--workspace", "--userconfig", "--cwd", "--dir", "-C", "--filter", "--network-timeout", "--modules-folder", "--cache-folder", "--mutex"}
 
 var (
-	genNpm      = genEco{key: "npm", manifests: "package.json + package-lock.json", patterns: []string{"package.json", "package-lock.json", "npm-shrinkwrap.json"}}
-	genYarn     = genEco{key: "yarn", manifests: "package.json + yarn.lock", patterns: []string{"package.json", "yarn.lock"}}
-	genPnpm     = genEco{key: "pnpm", manifests: "package.json + pnpm-lock.yaml", patterns: []string{"package.json", "pnpm-lock.yaml"}}
-	genBun      = genEco{key: "bun", manifests: "package.json + bun.lock", patterns: []string{"package.json", "bun.lock", "bun.lockb"}}
-	genPoetry   = genEco{key: "poetry", manifests: "pyproject.toml + poetry.lock", patterns: []string{"pyproject.toml", "poetry.lock"}}
-	genUv       = genEco{key: "uv", manifests: "pyproject.toml + uv.lock", patterns: []string{"pyproject.toml", "uv.lock"}}
-	genPipenv   = genEco{key: "pipenv", manifests: "Pipfile + Pipfile.lock", patterns: []string{"Pipfile", "Pipfile.lock"}}
-	genGo       = genEco{key: "go", manifests: "go.mod + go.sum", patterns: []string{"go.mod", "go.sum"}, download: "go mod download", cache: "/pkg/mod"}
-	genBundler  = genEco{key: "bundler", manifests: "Gemfile + Gemfile.lock", patterns: []string{"Gemfile", "Gemfile.lock"}}
-	genComposer = genEco{key: "composer", manifests: "composer.json + composer.lock", patterns: []string{"composer.json", "composer.lock"}}
-	genCargo    = genEco{key: "cargo", manifests: "Cargo.toml + Cargo.lock", patterns: []string{"Cargo.toml", "Cargo.lock"}, download: "cargo fetch", cache: "cargo/registry"}
-	genMaven    = genEco{key: "maven", manifests: "pom.xml", patterns: []string{"pom.xml"}, download: "mvn dependency:go-offline", cache: ".m2"}
-	genGradle   = genEco{key: "gradle", manifests: "build.gradle(.kts), settings.gradle(.kts) and the wrapper (gradlew, gradle/)", patterns: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradlew", "gradle/", "gradle"}, download: "gradle dependencies", cache: ".gradle"}
-	genDotnet   = genEco{key: "dotnet", manifests: "the project files (*.csproj, *.sln)", patterns: []string{"*.csproj", "*.fsproj", "*.vbproj", "*.sln", "*.slnx", "Directory.Build.props", "Directory.Packages.props", "NuGet.Config", "nuget.config"}, download: "dotnet restore", cache: ".nuget"}
-	genMix      = genEco{key: "mix", manifests: "mix.exs + mix.lock", patterns: []string{"mix.exs", "mix.lock"}}
+	npmEco      = ecosystem{key: "npm", manifests: "package.json + package-lock.json", patterns: []string{"package.json", "package-lock.json", "npm-shrinkwrap.json"}}
+	yarnEco     = ecosystem{key: "yarn", manifests: "package.json + yarn.lock", patterns: []string{"package.json", "yarn.lock"}}
+	pnpmEco     = ecosystem{key: "pnpm", manifests: "package.json + pnpm-lock.yaml", patterns: []string{"package.json", "pnpm-lock.yaml"}}
+	bunEco      = ecosystem{key: "bun", manifests: "package.json + bun.lock", patterns: []string{"package.json", "bun.lock", "bun.lockb"}}
+	poetryEco   = ecosystem{key: "poetry", manifests: "pyproject.toml + poetry.lock", patterns: []string{"pyproject.toml", "poetry.lock"}}
+	uvEco       = ecosystem{key: "uv", manifests: "pyproject.toml + uv.lock", patterns: []string{"pyproject.toml", "uv.lock"}}
+	pipenvEco   = ecosystem{key: "pipenv", manifests: "Pipfile + Pipfile.lock", patterns: []string{"Pipfile", "Pipfile.lock"}}
+	goEco       = ecosystem{key: "go", manifests: "go.mod + go.sum", patterns: []string{"go.mod", "go.sum"}, download: "go mod download", cache: "/pkg/mod"}
+	bunEcodler  = ecosystem{key: "bundler", manifests: "Gemfile + Gemfile.lock", patterns: []string{"Gemfile", "Gemfile.lock"}}
+	composerEco = ecosystem{key: "composer", manifests: "composer.json + composer.lock", patterns: []string{"composer.json", "composer.lock"}}
+	cargoEco    = ecosystem{key: "cargo", manifests: "Cargo.toml + Cargo.lock", patterns: []string{"Cargo.toml", "Cargo.lock"}, download: "cargo fetch", cache: "cargo/registry"}
+	mavenEco    = ecosystem{key: "maven", manifests: "pom.xml", patterns: []string{"pom.xml"}, download: "mvn dependency:go-offline", cache: ".m2"}
+	gradleEco   = ecosystem{key: "gradle", manifests: "build.gradle(.kts), settings.gradle(.kts) and the wrapper (gradlew, gradle/)", patterns: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradlew", "gradle/", "gradle"}, download: "gradle dependencies", cache: ".gradle"}
+	dotnetEco   = ecosystem{key: "dotnet", manifests: "the project files (*.csproj, *.sln)", patterns: []string{"*.csproj", "*.fsproj", "*.vbproj", "*.sln", "*.slnx", "Directory.Build.props", "Directory.Packages.props", "NuGet.Config", "nuget.config"}, download: "dotnet restore", cache: ".nuget"}
+	mixEco      = ecosystem{key: "mix", manifests: "mix.exs + mix.lock", patterns: []string{"mix.exs", "mix.lock"}}
 )
 
-// genMavenPhases are the lifecycle phases that resolve the project's dependencies.
-var genMavenPhases = map[string]bool{"compile": true, "test-compile": true, "test": true, "package": true, "verify": true, "install": true, "deploy": true}
+// mavenPhases are the lifecycle phases that resolve the project's dependencies.
+var mavenPhases = map[string]bool{"compile": true, "test-compile": true, "test": true, "package": true, "verify": true, "install": true, "deploy": true}
 
-// genImplicit marks an ecosystem's build that downloads as it goes.
-func genImplicit(e genEco, dir string) genEco {
+// implicitIn marks an ecosystem's build that downloads as it goes.
+func implicitIn(e ecosystem, dir string) ecosystem {
 	e.implicit = true
 	e.dir = dir
 	return e
 }
 
-func genIn(e genEco, dir string) genEco {
+// inDir sets the directory an ecosystem's command is told to work in.
+func inDir(e ecosystem, dir string) ecosystem {
 	e.dir = dir
 	return e
 }
 
-// genMatchInstall recognises a dependency install (or a build that
+// matchInstall recognises a dependency install (or a build that
 // downloads dependencies) in one simple command: tool is its base name,
 // args its arguments with ARG/ENV values expanded.
-func genMatchInstall(tool string, args []string) (genEco, bool) {
+func matchInstall(tool string, args []string) (ecosystem, bool) {
 	// python -m pip ..., python3 -m pip ..., uv pip ...
-	if (strings.HasPrefix(tool, "python") && len(args) >= 2 && args[0] == "-m" && pipRe.MatchString(args[1])) ||
+	if (strings.HasPrefix(tool, "python") && len(args) >= 2 && args[0] == "-m" && pipName.MatchString(args[1])) ||
 		(tool == "uv" && len(args) >= 1 && args[0] == "pip") {
 		if tool == "uv" {
 			args = args[1:]
 			if len(args) >= 2 && args[0] == "sync" && !strings.HasPrefix(args[1], "-") {
 				req := args[1]
-				return genEco{key: "pip", manifests: req, patterns: []string{path.Base(req), req}}, true
+				return ecosystem{key: "pip", manifests: req, patterns: []string{path.Base(req), req}}, true
 			}
 		} else {
 			args = args[2:]
@@ -171,31 +169,31 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 	}
 	switch {
 	case tool == "npm":
-		dir, _ := genFlagArg(args, "--prefix", "-C")
+		dir, _ := flagArg(args, "--prefix", "-C")
 		if first == "ci" || isPackageInstall(args, []string{"install", "i", "isntall"}, nodeValuedFlags...) {
-			return genIn(genNpm, dir), true
+			return inDir(npmEco, dir), true
 		}
 	case tool == "yarn":
-		dir, _ := genFlagArg(args, "--cwd")
+		dir, _ := flagArg(args, "--cwd")
 		p := positionals(args, nodeValuedFlags...)
 		if (len(p) == 0 || (len(p) == 1 && p[0] == "install")) && !hasFlag(args, "--version", "-v", "--help", "-h") {
-			return genIn(genYarn, dir), true
+			return inDir(yarnEco, dir), true
 		}
 	case tool == "pnpm":
-		dir, _ := genFlagArg(args, "-C", "--dir")
+		dir, _ := flagArg(args, "-C", "--dir")
 		if isPackageInstall(args, []string{"install", "i"}, nodeValuedFlags...) {
-			return genIn(genPnpm, dir), true
+			return inDir(pnpmEco, dir), true
 		}
 		if p := positionals(args, nodeValuedFlags...); len(p) == 1 && p[0] == "fetch" {
-			e := genIn(genPnpm, dir)
+			e := inDir(pnpmEco, dir)
 			e.manifests, e.patterns = "pnpm-lock.yaml", []string{"pnpm-lock.yaml"}
 			return e, true
 		}
 	case tool == "bun":
 		if isPackageInstall(args, []string{"install", "i"}, nodeValuedFlags...) {
-			return genBun, true
+			return bunEco, true
 		}
-	case pipRe.MatchString(tool):
+	case pipName.MatchString(tool):
 		if first != "install" {
 			break
 		}
@@ -210,20 +208,20 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 				req = strings.TrimPrefix(a[2:], "=")
 			}
 			if req != "" {
-				return genEco{key: "pip", manifests: req, patterns: []string{path.Base(req), req}}, true
+				return ecosystem{key: "pip", manifests: req, patterns: []string{path.Base(req), req}}, true
 			}
 		}
 	case tool == "poetry":
 		if first == "install" || first == "sync" {
-			return genPoetry, true
+			return poetryEco, true
 		}
 	case tool == "uv":
 		if first == "sync" {
-			return genUv, true
+			return uvEco, true
 		}
 	case tool == "pipenv":
 		if first == "sync" || (first == "install" && len(pos) == 1) {
-			return genPipenv, true
+			return pipenvEco, true
 		}
 	case tool == "go":
 		dir := ""
@@ -232,15 +230,15 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 		}
 		pos = positionals(args, "-o", "-C", "-p", "-tags", "-ldflags", "-gcflags", "-asmflags", "-mod", "-modfile", "-pkgdir", "-overlay", "-run", "-timeout", "-count", "-coverprofile", "-exec")
 		if len(pos) >= 2 && pos[0] == "mod" && pos[1] == "download" {
-			return genIn(genGo, dir), true
+			return inDir(goEco, dir), true
 		}
-		if hasFlag(args, "-mod=vendor") || genFlagValueIs(args, "-mod", "vendor") {
+		if hasFlag(args, "-mod=vendor") || flagValueIs(args, "-mod", "vendor") {
 			break
 		}
 		if len(pos) >= 1 && pos[0] == "get" {
 			for _, a := range pos[1:] {
 				if strings.HasPrefix(a, ".") {
-					return genIn(genGo, dir), true
+					return inDir(goEco, dir), true
 				}
 			}
 			break
@@ -248,39 +246,39 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 		if len(pos) >= 1 && (pos[0] == "build" || pos[0] == "test" || pos[0] == "install") {
 			for _, a := range pos[1:] {
 				if strings.Contains(a, "@") {
-					return genEco{}, false // go install tool@version: a tool, not the module's dependencies
+					return ecosystem{}, false // go install tool@version: a tool, not the module's dependencies
 				}
 			}
-			return genImplicit(genGo, dir), true
+			return implicitIn(goEco, dir), true
 		}
 	case tool == "bundle" || tool == "bundler":
 		if first == "install" || len(positionals(args, "--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile")) == 0 {
-			return genBundler, true
+			return bunEcodler, true
 		}
 	case tool == "composer" || tool == "composer.phar" || (tool == "php" && len(pos) >= 2 && path.Base(pos[0]) == "composer.phar"):
 		p := pos
 		if tool == "php" {
 			p = pos[1:]
 		}
-		dir, _ := genFlagArg(args, "--working-dir", "-d")
+		dir, _ := flagArg(args, "--working-dir", "-d")
 		if len(p) > 0 && p[0] == "install" {
-			return genIn(genComposer, dir), true
+			return inDir(composerEco, dir), true
 		}
 	case tool == "cargo":
 		dir := ""
-		if mp, ok := genFlagArg(args, "--manifest-path"); ok {
+		if mp, ok := flagArg(args, "--manifest-path"); ok {
 			dir = path.Dir(mp)
 		}
 		switch {
 		case first == "fetch":
-			return genIn(genCargo, dir), true
+			return inDir(cargoEco, dir), true
 		case hasFlag(args, "--offline", "--frozen"):
 		case first == "build" || first == "b" || (first == "install" && hasFlag(args, "--path")):
-			return genImplicit(genCargo, dir), true
+			return implicitIn(cargoEco, dir), true
 		}
 	case tool == "mvn" || tool == "mvnw":
 		dir := ""
-		if f, ok := genFlagArg(args, "-f", "--file"); ok {
+		if f, ok := flagArg(args, "-f", "--file"); ok {
 			dir = f
 			if strings.HasSuffix(f, ".xml") {
 				dir = path.Dir(f)
@@ -288,23 +286,23 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 		}
 		for _, a := range args {
 			if strings.Contains(a, "dependency:go-offline") || strings.Contains(a, "dependency:resolve") || strings.Contains(a, "go-offline-maven-plugin") {
-				return genIn(genMaven, dir), true
+				return inDir(mavenEco, dir), true
 			}
 		}
 		if hasFlag(args, "-o", "--offline") {
 			break
 		}
 		for _, a := range positionals(args, "-f", "--file", "-s", "--settings", "-P", "-pl", "--projects", "-T", "-rf", "-gs", "-t", "-l", "-b") {
-			if genMavenPhases[a] {
-				return genImplicit(genMaven, dir), true
+			if mavenPhases[a] {
+				return implicitIn(mavenEco, dir), true
 			}
 		}
 	case tool == "gradle" || tool == "gradlew":
-		dir, _ := genFlagArg(args, "-p", "--project-dir")
+		dir, _ := flagArg(args, "-p", "--project-dir")
 		tasks := positionals(args, "-p", "--project-dir", "-x", "--exclude-task", "-b", "--build-file", "-c", "--settings-file", "-g", "--gradle-user-home", "-I", "--init-script", "--max-workers")
 		for _, a := range tasks {
 			if a == "dependencies" || a == "downloadDependencies" || a == "resolveDependencies" {
-				return genIn(genGradle, dir), true
+				return inDir(gradleEco, dir), true
 			}
 		}
 		if hasFlag(args, "--offline", "--version", "-v", "--help", "-h", "-?") {
@@ -314,7 +312,7 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 			if strings.HasPrefix(a, "-") || a == "tasks" || a == "help" || a == "wrapper" || a == "--stop" {
 				continue
 			}
-			e := genImplicit(genGradle, dir)
+			e := implicitIn(gradleEco, dir)
 			if tool == "gradlew" {
 				e.download = "./gradlew dependencies"
 			}
@@ -322,22 +320,22 @@ func genMatchInstall(tool string, args []string) (genEco, bool) {
 		}
 	case tool == "dotnet":
 		if first == "restore" {
-			return genDotnet, true
+			return dotnetEco, true
 		}
 		if (first == "build" || first == "publish" || first == "test" || first == "pack") && !hasFlag(args, "--no-restore") {
-			return genImplicit(genDotnet, ""), true
+			return implicitIn(dotnetEco, ""), true
 		}
 	case tool == "mix":
 		if first == "deps.get" {
-			return genMix, true
+			return mixEco, true
 		}
 	}
-	return genEco{}, false
+	return ecosystem{}, false
 }
 
-// genFlagValueIs reports whether `flag value` or `flag=value` is among args.
-func genFlagValueIs(args []string, flag, value string) bool {
-	v, ok := genFlagArg(args, flag)
+// flagValueIs reports whether `flag value` or `flag=value` is among args.
+func flagValueIs(args []string, flag, value string) bool {
+	v, ok := flagArg(args, flag)
 	return ok && v == value
 }
 
@@ -364,7 +362,7 @@ func contextSources(in *dockerfile.Instruction, workdir string) []copySource {
 	default:
 		return nil
 	}
-	dest := genJoinPath(workdir, sd.DestPath)
+	dest := joinPath(workdir, sd.DestPath)
 	words := in.Words()
 	used := map[int]bool{}
 	var out []copySource
@@ -372,19 +370,7 @@ func contextSources(in *dockerfile.Instruction, workdir string) []copySource {
 		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
 			continue
 		}
-		at := in.ArgsRange()
-		if in.IsJSON() {
-			at = in.Find(`"` + src + `"`)
-		} else {
-			for i, w := range words {
-				if !used[i] && w.Text == src {
-					used[i] = true
-					at = w.Range
-					break
-				}
-			}
-		}
-		out = append(out, copySource{in: in, src: src, at: at, dest: dest})
+		out = append(out, copySource{in: in, src: src, at: sourceRange(in, words, used, src), dest: dest})
 	}
 	return out
 }
@@ -420,21 +406,6 @@ func copiesManifest(src string, patterns []string) bool {
 	return false
 }
 
-// workdirAtStart is the WORKDIR a stage inherits from the stages it is
-// built FROM ("" when it is the image's own, unknown here).
-func workdirAtStart(s *dockerfile.Stage) string {
-	chain := s.Chain()
-	wd := ""
-	for i := len(chain) - 1; i >= 1; i-- {
-		for _, in := range chain[i].Instructions {
-			if c, ok := in.Typed.(*instructions.WorkdirCommand); ok {
-				wd = genJoinPath(wd, c.Path)
-			}
-		}
-	}
-	return wd
-}
-
 var HS004 = register(&lint.Rule{
 	ID:       "HS004",
 	Name:     "cache-busting-copy",
@@ -463,19 +434,15 @@ var HS004 = register(&lint.Rule{
 	Bad:  "FROM node:24-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n",
 	Good: "FROM node:24-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
 	Run: func(p *lint.Pass) {
-		byIn := map[*dockerfile.Instruction]*shellscript.Script{}
-		for _, s := range scripts(p) {
-			byIn[s.Instruction] = s
-		}
 		for _, s := range p.File.Stages {
-			checkCacheBusting(p, s, byIn)
+			checkCacheBusting(p, s)
 		}
 	},
 })
 
-// genArtifacts are paths whose COPY --from brings an ecosystem's installed
+// depArtifacts are paths whose COPY --from brings an ecosystem's installed
 // dependencies from another stage.
-var genArtifacts = map[string][]string{
+var depArtifacts = map[string][]string{
 	"npm": {"node_modules"}, "yarn": {"node_modules"}, "pnpm": {"node_modules", "pnpm/store"}, "bun": {"node_modules"},
 	"go": {"pkg/mod"}, "cargo": {"cargo/registry", ".cargo"}, "maven": {".m2"}, "gradle": {".gradle"},
 	"composer": {"vendor"}, "bundler": {"bundle", "gems"}, "pip": {"site-packages", "venv", "wheels"},
@@ -483,23 +450,23 @@ var genArtifacts = map[string][]string{
 	"dotnet": {".nuget"}, "mix": {"deps"},
 }
 
-// genStageInstalls lists the installs of a stage's RUNs (directories not tracked).
-func genStageInstalls(p *lint.Pass, st *dockerfile.Stage, byIn map[*dockerfile.Instruction]*shellscript.Script) []depInstall {
+// stageInstalls lists the installs of a stage's RUNs (directories not tracked).
+func stageInstalls(p *lint.Pass, st *dockerfile.Stage) []depInstall {
 	var out []depInstall
 	for _, in := range st.Instructions {
-		if s := byIn[in]; s != nil && in.Name == "run" {
-			out = append(out, genScriptInstalls(p, s, "/")...)
+		if s := scriptOf(p, in); s != nil && in.Name == "run" {
+			out = append(out, scriptInstalls(p, s, "/")...)
 		}
 	}
 	return out
 }
 
-func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage, byIn map[*dockerfile.Instruction]*shellscript.Script) {
+func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage) {
 	// What the stages this one is built FROM installed counts as installed before.
 	inherited := map[string]bool{}
 	chain := s.Chain()
 	for _, anc := range chain[1:] {
-		for _, i := range genStageInstalls(p, anc, byIn) {
+		for _, i := range stageInstalls(p, anc) {
 			inherited[i.eco.key] = true
 		}
 	}
@@ -509,20 +476,14 @@ func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage, byIn map[*dockerfile.I
 	for _, in := range s.Instructions {
 		switch in.Name {
 		case "workdir":
-			if c, ok := in.Typed.(*instructions.WorkdirCommand); ok {
-				wd := c.Path
-				if strings.Contains(wd, "$") {
-					wd, _ = p.File.Expand(wd, p.File.Scopes().Before(in))
-				}
-				workdir = genJoinPath(workdir, wd)
-			}
+			workdir = applyWorkdir(p, in, workdir)
 		case "copy", "add":
 			if c, ok := in.Typed.(*instructions.CopyCommand); ok && c.From != "" {
-				for key, hints := range genArtifacts {
+				for key, hints := range depArtifacts {
 					for _, src := range c.SourcePaths {
 						for _, h := range hints {
 							if strings.Contains(src, h) {
-								installs = append(installs, depInstall{in: in, eco: genEco{key: key}, cwd: "?"})
+								installs = append(installs, depInstall{in: in, eco: ecosystem{key: key}, cwd: "?"})
 							}
 						}
 					}
@@ -537,8 +498,8 @@ func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage, byIn map[*dockerfile.I
 				}
 			}
 		case "run":
-			if sc := byIn[in]; sc != nil {
-				installs = append(installs, genScriptInstalls(p, sc, workdir)...)
+			if sc := scriptOf(p, in); sc != nil {
+				installs = append(installs, scriptInstalls(p, sc, workdir)...)
 			}
 		}
 	}
@@ -549,46 +510,46 @@ func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage, byIn map[*dockerfile.I
 	}
 }
 
-// genScriptInstalls finds the installs of a RUN script, with the directory
+// scriptInstalls finds the installs of a RUN script, with the directory
 // each runs in (WORKDIR, then the script's cd commands; a cd inside a
 // subshell ends with it).
-func genScriptInstalls(p *lint.Pass, s *shellscript.Script, workdir string) []depInstall {
+func scriptInstalls(p *lint.Pass, s *shellscript.Script, workdir string) []depInstall {
 	if s.Skipped != "" {
 		return nil
 	}
-	cwds := genCommandDirs(p, s, workdir)
+	cwds := commandDirs(p, s, workdir)
 	var out []depInstall
 	for _, raw := range s.Commands {
-		c := genUnwrap(raw)
+		c := raw.Unwrap()
 		if c.Name == "" {
 			continue
 		}
-		eco, ok := genMatchInstall(c.Base(), genArgValues(p, s, c))
+		eco, ok := matchInstall(c.Base(), argValues(p, s, c))
 		if !ok {
 			continue
 		}
-		if eco.implicit && genVendoredOrCached(p, s, c, eco) {
+		if eco.implicit && vendoredOrCached(p, s, c, eco) {
 			continue
 		}
 		cwd := cwds[raw]
 		if cwd == "" {
-			cwd = genJoinPath(workdir, ".")
+			cwd = joinPath(workdir, ".")
 		}
 		if eco.dir != "" {
-			cwd = genJoinDir(cwd, eco.dir)
+			cwd = joinDir(cwd, eco.dir)
 		}
 		text := c.String()
 		if s.Exec && !c.Nested {
-			text = strings.Join(append([]string{c.Name}, genArgValues(p, s, c)...), " ")
+			text = strings.Join(append([]string{c.Name}, argValues(p, s, c)...), " ")
 		}
 		out = append(out, depInstall{in: s.Instruction, eco: eco, command: text, cwd: cwd, line: c.NameWord.Range.Start.Line})
 	}
 	return out
 }
 
-// genVendoredOrCached reports whether an implicit download is made cheap
+// vendoredOrCached reports whether an implicit download is made cheap
 // by a cache mount, or switched off (vendored Go modules, GOPATH mode).
-func genVendoredOrCached(p *lint.Pass, s *shellscript.Script, c *shellscript.Command, eco genEco) bool {
+func vendoredOrCached(p *lint.Pass, s *shellscript.Script, c *shellscript.Command, eco ecosystem) bool {
 	for _, m := range s.Mounts {
 		if m.Type == "cache" && eco.cache != "" && strings.Contains(m.Target, eco.cache) {
 			return true
@@ -614,23 +575,23 @@ func genVendoredOrCached(p *lint.Pass, s *shellscript.Script, c *shellscript.Com
 	return false
 }
 
-// genJoinDir resolves dir against cwd, keeping an unknown cwd unknown.
-func genJoinDir(cwd, dir string) string {
+// joinDir resolves dir against cwd, keeping an unknown cwd unknown.
+func joinDir(cwd, dir string) string {
 	if strings.HasPrefix(dir, "/") {
 		return path.Clean(dir)
 	}
 	if strings.HasPrefix(cwd, "?") {
 		return "?"
 	}
-	return genJoinPath(cwd, dir)
+	return joinPath(cwd, dir)
 }
 
-// genCommandDirs returns the directory each command of a script runs in.
-func genCommandDirs(p *lint.Pass, s *shellscript.Script, workdir string) map[*shellscript.Command]string {
+// commandDirs returns the directory each command of a script runs in.
+func commandDirs(p *lint.Pass, s *shellscript.Script, workdir string) map[*shellscript.Command]string {
 	out := map[*shellscript.Command]string{}
-	start := genJoinPath(workdir, ".")
+	start := joinPath(workdir, ".")
 	cdTo := func(cur string, c *shellscript.Command) string {
-		c = genUnwrap(c)
+		c = c.Unwrap()
 		if !c.Is("cd") {
 			return cur
 		}
@@ -642,7 +603,7 @@ func genCommandDirs(p *lint.Pass, s *shellscript.Script, workdir string) map[*sh
 		if !ok || v == "-" || strings.HasPrefix(v, "~") {
 			return "?"
 		}
-		return genJoinDir(cur, v)
+		return joinDir(cur, v)
 	}
 	if s.AST != nil {
 		stack := []string{start}
@@ -651,17 +612,17 @@ func genCommandDirs(p *lint.Pass, s *shellscript.Script, workdir string) map[*sh
 			if n == nil {
 				top := nodes[len(nodes)-1]
 				nodes = nodes[:len(nodes)-1]
-				if genIsSubshellNode(top) {
+				if shellscript.IsSubshell(top) {
 					stack = stack[:len(stack)-1]
 				}
 				return true
 			}
 			nodes = append(nodes, n)
-			if genIsSubshellNode(n) {
+			if shellscript.IsSubshell(n) {
 				stack = append(stack, stack[len(stack)-1])
 			}
 			if call, ok := n.(*syntax.CallExpr); ok {
-				if c, ok := genCommandOf(p, call); ok {
+				if c, ok := s.CommandOf(call); ok {
 					out[c] = stack[len(stack)-1]
 					stack[len(stack)-1] = cdTo(stack[len(stack)-1], c)
 				}

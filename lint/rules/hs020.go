@@ -31,7 +31,7 @@ var HS020 = register(&lint.Rule{
 			if s.Skipped != "" || len(s.Commands) == 0 {
 				continue
 			}
-			var first *aptCmd
+			var first *parsedCommand
 			alone := true
 			for _, c := range s.Commands {
 				c = c.Unwrap()
@@ -41,7 +41,7 @@ var HS020 = register(&lint.Rule{
 					}
 					continue
 				}
-				if !aptInert(c) && !aptShellC(c) {
+				if !listsInert(c) && !c.RunsNested {
 					alone = false
 					break
 				}
@@ -50,7 +50,7 @@ var HS020 = register(&lint.Rule{
 				continue
 			}
 			msg := fmt.Sprintf("`%s update` in a RUN without an install: the layer is cached, so later installs use stale package lists; update and install in the same RUN", first.C.Name)
-			if next := aptNextInstall(p, all[i+1:], s); next != nil {
+			if next := nextAptInstall(p, all[i+1:], s); next != nil {
 				msg += fmt.Sprintf(" (the install on line %d)", next.Range.Start.Line)
 			}
 			p.Report(first.Range(), msg)
@@ -58,23 +58,9 @@ var HS020 = register(&lint.Rule{
 	},
 })
 
-// aptShellC reports whether c is `sh -c 'literal script'`, whose own
-// commands are checked one by one.
-func aptShellC(c *shellscript.Command) bool {
-	if !c.Is("sh", "bash", "dash", "ash") {
-		return false
-	}
-	for i, a := range c.Args {
-		if a.Value == "-c" || (len(a.Value) > 1 && a.Value[0] == '-' && a.Value[1] != '-' && a.Value[len(a.Value)-1] == 'c') {
-			return i+1 < len(c.Args) && c.Args[i+1].Literal
-		}
-	}
-	return false
-}
-
-// aptNextInstall finds the first apt install in later scripts that build
+// nextAptInstall finds the first apt install in later scripts that build
 // on s's stage.
-func aptNextInstall(p *lint.Pass, later []*shellscript.Script, s *shellscript.Script) *shellscript.Command {
+func nextAptInstall(p *lint.Pass, later []*shellscript.Script, s *shellscript.Script) *shellscript.Command {
 	st := s.Instruction.Stage
 	if st == nil {
 		return nil
@@ -83,15 +69,8 @@ func aptNextInstall(p *lint.Pass, later []*shellscript.Script, s *shellscript.Sc
 		if x.Skipped != "" || x.Instruction.Stage == nil || !slices.Contains(x.Instruction.Stage.Chain(), st) {
 			continue
 		}
-		for _, c := range x.Commands {
-			c = c.Unwrap()
-			if aptTool(c) == "" {
-				continue
-			}
-			switch aptParse(p, x, c, aptGetSyntax).Sub() {
-			case "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep":
-				return c
-			}
+		if c := aptInstallSub(p, x, "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep"); c != nil {
+			return c
 		}
 	}
 	return nil

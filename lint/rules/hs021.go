@@ -35,40 +35,46 @@ var HS021 = register(&lint.Rule{
 			if s.Skipped != "" || s.AST == nil {
 				continue
 			}
-			for _, pl := range genPipelines(p, s) {
-				genCheckPipeline(p, pl)
+			for _, pl := range topPipelines(s) {
+				checkPipeline(p, pl)
 			}
 			for _, c := range s.Commands {
-				genCheckSubstitution(p, genUnwrap(c))
+				checkSubstitution(p, s, c.Unwrap())
 			}
 		}
 	},
 })
 
-// genCheckPipeline reports `download | ... | interpreter-reading-stdin`.
-func genCheckPipeline(p *lint.Pass, pl genPipeline) {
-	for i, dl := range pl.Stages {
+// checkPipeline reports `download | ... | interpreter-reading-stdin`.
+func checkPipeline(p *lint.Pass, pl *shellscript.Pipeline) {
+	stages := make([]*shellscript.Command, len(pl.Commands))
+	for i, c := range pl.Commands {
+		if c != nil {
+			stages[i] = c.Unwrap()
+		}
+	}
+	for i, dl := range stages {
 		if dl == nil {
 			continue
 		}
-		url, ok := genDownloadsToStdout(dl)
+		url, ok := downloadsToStdout(dl)
 		if !ok {
 			continue
 		}
-		for _, run := range pl.Stages[i+1:] {
-			if run == nil || !genRunsStdin(run) {
+		for _, run := range stages[i+1:] {
+			if run == nil || !runsStdin(run) {
 				continue
 			}
-			p.Report(run.NameWord.Range, genCurlShMessage(dl, run, url, "piped into"))
+			p.Report(run.NameWord.Range, curlShMessage(dl, run, url, "piped into"))
 			return
 		}
 	}
 }
 
-// genCheckSubstitution reports `sh -c "$(curl ...)"`, `bash <(curl ...)`,
+// checkSubstitution reports `sh -c "$(curl ...)"`, `bash <(curl ...)`,
 // `eval "$(curl ...)"` and `source <(curl ...)`.
-func genCheckSubstitution(p *lint.Pass, c *shellscript.Command) {
-	if c.Name == "" || !(genIsInterpreter(c) || c.Is("eval", "source", ".")) {
+func checkSubstitution(p *lint.Pass, s *shellscript.Script, c *shellscript.Command) {
+	if c.Name == "" || !(isInterpreter(c) || c.Is("eval", "source", ".")) {
 		return
 	}
 	var candidates []shellscript.Word
@@ -81,7 +87,7 @@ func genCheckSubstitution(p *lint.Pass, c *shellscript.Command) {
 		}
 	default:
 		progFlags := "ceEpr" // python -c, perl/ruby/node -e, node -p, php -r
-		if genIsShellName(c.Base()) {
+		if isShellName(c.Base()) {
 			progFlags = "c"
 		}
 		for i, a := range c.Args {
@@ -97,16 +103,16 @@ func genCheckSubstitution(p *lint.Pass, c *shellscript.Command) {
 		}
 	}
 	for _, w := range candidates {
-		if dl, url, ok := genSubstitutedDownload(p, w); ok {
-			p.Report(c.NameWord.Range, genCurlShMessage(dl, c, url, "run by"))
+		if dl, url, ok := substitutedDownload(s, w); ok {
+			p.Report(c.NameWord.Range, curlShMessage(dl, c, url, "run by"))
 			return
 		}
 	}
 }
 
-// genSubstitutedDownload reports whether a word is nothing but a command
+// substitutedDownload reports whether a word is nothing but a command
 // or process substitution whose commands download to standard output.
-func genSubstitutedDownload(p *lint.Pass, w shellscript.Word) (*shellscript.Command, string, bool) {
+func substitutedDownload(s *shellscript.Script, w shellscript.Word) (*shellscript.Command, string, bool) {
 	if w.Node == nil {
 		return nil, "", false
 	}
@@ -139,12 +145,12 @@ func genSubstitutedDownload(p *lint.Pass, w shellscript.Word) (*shellscript.Comm
 			if !ok || found != nil {
 				return found == nil
 			}
-			c, ok := genCommandOf(p, call)
+			c, ok := s.CommandOf(call)
 			if !ok {
 				return true
 			}
-			if u, ok := genDownloadsToStdout(genUnwrap(c)); ok {
-				found, url = genUnwrap(c), u
+			if u, ok := downloadsToStdout(c.Unwrap()); ok {
+				found, url = c.Unwrap(), u
 				return false
 			}
 			return true
@@ -153,8 +159,8 @@ func genSubstitutedDownload(p *lint.Pass, w shellscript.Word) (*shellscript.Comm
 	return found, url, found != nil
 }
 
-// genIsShellName reports whether a command name is a POSIX-like shell.
-func genIsShellName(b string) bool {
+// isShellName reports whether a command name is a POSIX-like shell.
+func isShellName(b string) bool {
 	switch b {
 	case "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "fish":
 		return true
@@ -162,23 +168,23 @@ func genIsShellName(b string) bool {
 	return false
 }
 
-// genIsInterpreter reports whether a command is a shell or a scripting
+// isInterpreter reports whether a command is a shell or a scripting
 // language interpreter.
-func genIsInterpreter(c *shellscript.Command) bool {
+func isInterpreter(c *shellscript.Command) bool {
 	b := c.Base()
-	if genIsShellName(b) || b == "perl" || b == "ruby" || b == "node" || b == "php" {
+	if isShellName(b) || b == "perl" || b == "ruby" || b == "node" || b == "php" {
 		return true
 	}
 	return strings.HasPrefix(b, "python") && strings.Trim(b[len("python"):], "0123456789.") == ""
 }
 
-// genRunsStdin reports whether an interpreter takes its program from
+// runsStdin reports whether an interpreter takes its program from
 // standard input: no -c/-e program and no script file, or `-` or -s.
-func genRunsStdin(c *shellscript.Command) bool {
-	if !genIsInterpreter(c) {
+func runsStdin(c *shellscript.Command) bool {
+	if !isInterpreter(c) {
 		return false
 	}
-	shell := genIsShellName(c.Base())
+	shell := isShellName(c.Base())
 	for i := 0; i < len(c.Args); i++ {
 		v := c.Args[i].Value
 		switch {
@@ -215,11 +221,42 @@ func genRunsStdin(c *shellscript.Command) bool {
 	return true
 }
 
-func genCurlShMessage(dl, run *shellscript.Command, url, how string) string {
+func curlShMessage(dl, run *shellscript.Command, url, how string) string {
 	where := ""
 	if url != "" {
 		where = " " + display(url, 80)
 	}
 	return fmt.Sprintf("A remote script is %s a shell: `%s` runs whatever%s serves at build time, unverified; "+
 		"download it to a file, verify its checksum (sha256sum -c), then run it", how, run.Base(), where)
+}
+
+// downloadsToStdout reports whether a curl or wget command writes what
+// it downloads to standard output, returning the URL it fetches.
+func downloadsToStdout(c *shellscript.Command) (string, bool) {
+	switch {
+	case c.Is("curl"):
+		if c.HasFlag("-O", "--remote-name", "--remote-name-all") {
+			return "", false
+		}
+		if v, ok := c.FlagValue("-o", "--output"); ok && v != "-" && v != "/dev/stdout" {
+			return "", false
+		}
+	case c.Is("wget"):
+		v, ok := c.FlagValue("-O", "--output-document")
+		if !ok || (v != "-" && v != "/dev/stdout") {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	url := ""
+	for _, w := range c.Positional() {
+		if strings.Contains(w.Value, "://") {
+			return w.Value, true
+		}
+		if url == "" && w.Value != "-" {
+			url = w.Value
+		}
+	}
+	return url, true
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/hoistci/hoist/internal/dockerfile"
 	"github.com/hoistci/hoist/lint"
 )
 
@@ -39,12 +38,12 @@ var HS022 = register(&lint.Rule{
 			words := in.Words()
 			used := map[int]bool{}
 			for _, src := range c.SourcePaths {
-				at := genSourceRange(in, words, used, src)
+				at := sourceRange(in, words, used, src)
 				url := src
 				if strings.Contains(src, "$") {
 					url = p.File.Scopes().Before(in).Expand(src).Result
 				}
-				if msg := genRemoteSourceProblem(url, checksum != ""); msg != "" {
+				if msg := remoteSourceProblem(url, checksum != ""); msg != "" {
 					p.Report(at, msg)
 				}
 			}
@@ -52,24 +51,10 @@ var HS022 = register(&lint.Rule{
 	},
 })
 
-// genSourceRange finds the word of a COPY/ADD source.
-func genSourceRange(in *dockerfile.Instruction, words []dockerfile.Word, used map[int]bool, src string) dockerfile.Range {
-	if in.IsJSON() {
-		return in.Find(`"` + src + `"`)
-	}
-	for i, w := range words {
-		if !used[i] && w.Text == src {
-			used[i] = true
-			return w.Range
-		}
-	}
-	return in.Find(src)
-}
-
-// genRemoteSourceProblem returns the finding for an ADD source, or "".
-func genRemoteSourceProblem(src string, hasChecksum bool) string {
-	if ref, ok := genParseGitSource(src); ok {
-		if hasChecksum || ref.checksum != "" || genIsCommitHash(ref.ref) {
+// remoteSourceProblem returns the finding for an ADD source, or "".
+func remoteSourceProblem(src string, hasChecksum bool) string {
+	if ref, ok := parseGitSource(src); ok {
+		if hasChecksum || ref.checksum != "" || isCommitHash(ref.ref) {
 			return ""
 		}
 		what := "its default branch"
@@ -89,8 +74,8 @@ func genRemoteSourceProblem(src string, hasChecksum bool) string {
 		"`--checksum=sha256:<digest of the file>` so the build fails when the file changes", display(src, 100))
 }
 
-// genIsCommitHash reports whether a git ref is a full commit hash (SHA-1 or SHA-256).
-func genIsCommitHash(ref string) bool {
+// isCommitHash reports whether a git ref is a full commit hash (SHA-1 or SHA-256).
+func isCommitHash(ref string) bool {
 	if len(ref) != 40 && len(ref) != 64 {
 		return false
 	}
@@ -102,29 +87,29 @@ func genIsCommitHash(ref string) bool {
 	return true
 }
 
-// genGitSource is a git source of ADD as BuildKit reads it
+// gitSource is a git source of ADD as BuildKit reads it
 // (frontend/dockerfile/dfgitutil): REMOTE[?query][#ref[:subdir]].
-type genGitSource struct {
+type gitSource struct {
 	remote, ref, checksum string
 }
 
-var genScpLike = regexp.MustCompile(`^[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+:`)
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+:`)
 
-// genParseGitSource recognises git sources: git://, ssh://, user@host:path,
+// parseGitSource recognises git sources: git://, ssh://, user@host:path,
 // and http(s) URLs whose path ends in .git.
-func genParseGitSource(src string) (genGitSource, bool) {
+func parseGitSource(src string) (gitSource, bool) {
 	rest, frag, _ := strings.Cut(src, "#")
 	remote, query, _ := strings.Cut(rest, "?")
 	switch {
-	case strings.HasPrefix(remote, "git://"), strings.HasPrefix(remote, "ssh://"), genScpLike.MatchString(remote):
+	case strings.HasPrefix(remote, "git://"), strings.HasPrefix(remote, "ssh://"), scpLike.MatchString(remote):
 	case strings.HasPrefix(remote, "http://"), strings.HasPrefix(remote, "https://"):
 		if !strings.HasSuffix(remote, ".git") {
-			return genGitSource{}, false
+			return gitSource{}, false
 		}
 	default:
-		return genGitSource{}, false
+		return gitSource{}, false
 	}
-	g := genGitSource{remote: remote}
+	g := gitSource{remote: remote}
 	g.ref, _, _ = strings.Cut(frag, ":")
 	if q, err := url.ParseQuery(query); err == nil {
 		for _, k := range []string{"ref", "tag", "branch"} {

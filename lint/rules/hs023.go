@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hoistci/hoist/internal/shellscript"
@@ -37,17 +38,17 @@ var HS023 = register(&lint.Rule{
 			if strings.Contains(mode, "$") {
 				mode = p.File.Scopes().Before(in).Expand(mode).Result
 			}
-			if world, known := genWorldWritable(mode); known && world {
+			if world, known := worldWritable(mode); known && world {
 				p.Reportf(fl.Range, "A file or directory is made writable by every user: `%s --chmod=%s`; give the files "+
 					"to the user that writes them (--chown) and use 755/644, or g+w for a group", strings.ToUpper(in.Name), mode)
 			}
 		}
-		genEachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
+		eachCommand(p, func(s *shellscript.Script, c *shellscript.Command) {
 			switch {
 			case c.Is("chmod"):
-				genCheckChmod(p, s, c)
+				checkChmod(p, s, c)
 			case c.Is("mkdir", "install"):
-				v, w, ok := genOptValue(c, 'm', "--mode")
+				v, w, ok := c.FlagValueWord("-m", "--mode")
 				if !ok {
 					return
 				}
@@ -56,15 +57,14 @@ var HS023 = register(&lint.Rule{
 						return
 					}
 				}
-				if world, known := genWorldWritable(v); known && world {
+				if world, known := worldWritable(v); known && world {
 					p.Report(w.Range, fmt.Sprintf("A file or directory is made writable by every user: `%s` with mode %s; "+
 						"use 755 and give the directory to the user that writes to it (chown), or g+w for a group", c.Base(), v))
 				}
 			case c.Is("find"):
 				for i, a := range c.Args {
 					if (a.Value == "-exec" || a.Value == "-execdir") && i+1 < len(c.Args) && c.Args[i+1].Value == "chmod" {
-						sub := &shellscript.Command{Script: c.Script, Name: "chmod", NameWord: c.Args[i+1], Args: c.Args[i+2:], Range: c.Range}
-						genCheckChmod(p, s, sub)
+						checkChmod(p, s, c.Tail(i+1))
 					}
 				}
 			}
@@ -72,8 +72,8 @@ var HS023 = register(&lint.Rule{
 	},
 })
 
-// genCheckChmod reports a chmod whose mode grants write to others.
-func genCheckChmod(p *lint.Pass, s *shellscript.Script, c *shellscript.Command) {
+// checkChmod reports a chmod whose mode grants write to others.
+func checkChmod(p *lint.Pass, s *shellscript.Script, c *shellscript.Command) {
 	for _, w := range c.Args {
 		v := w.Value
 		if v == "--" || v == ";" || v == "+" {
@@ -93,7 +93,7 @@ func genCheckChmod(p *lint.Pass, s *shellscript.Script, c *shellscript.Command) 
 		if !ok {
 			return
 		}
-		if world, known := genWorldWritable(mode); known && world {
+		if world, known := worldWritable(mode); known && world {
 			recursive := ""
 			if c.HasFlag("-R", "--recursive") {
 				recursive = " -R"
@@ -103,4 +103,57 @@ func genCheckChmod(p *lint.Pass, s *shellscript.Script, c *shellscript.Command) 
 		}
 		return
 	}
+}
+
+// worldWritable reports whether a chmod-style mode (octal or symbolic)
+// makes a file writable by others without the sticky bit; known is false
+// when the mode is not understood.
+func worldWritable(mode string) (world, known bool) {
+	if mode == "" {
+		return false, false
+	}
+	if isDigits(mode) {
+		if len(mode) > 4 {
+			return false, false
+		}
+		v, err := strconv.ParseUint(mode, 8, 32)
+		if err != nil {
+			return false, false
+		}
+		return v&0o002 != 0 && v&0o1000 == 0, true
+	}
+	sticky := false
+	for _, clause := range strings.Split(mode, ",") {
+		i := 0
+		for i < len(clause) && strings.IndexByte("ugoa", clause[i]) >= 0 {
+			i++
+		}
+		who := clause[:i]
+		if i == len(clause) {
+			return false, false
+		}
+		for i < len(clause) {
+			op := clause[i]
+			if op != '+' && op != '-' && op != '=' {
+				return false, false
+			}
+			i++
+			j := i
+			for j < len(clause) && strings.IndexByte("rwxXstugo", clause[j]) >= 0 {
+				j++
+			}
+			perms := clause[i:j]
+			i = j
+			if op == '-' {
+				continue
+			}
+			if strings.Contains(perms, "t") {
+				sticky = true
+			}
+			if strings.Contains(perms, "w") && strings.ContainsAny(who, "oa") {
+				world = true
+			}
+		}
+	}
+	return world && !sticky, true
 }

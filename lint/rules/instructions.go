@@ -111,3 +111,19 @@ func varRefRange(f *dockerfile.File, in *dockerfile.Instruction, name string, lo
 	}
 	return in.ArgsRange(), false
 }
+
+// sourceRange finds the word of a COPY/ADD source among the instruction's
+// words, skipping those already used by an earlier source (the text of
+// the instruction where no word is the source).
+func sourceRange(in *dockerfile.Instruction, words []dockerfile.Word, used map[int]bool, src string) dockerfile.Range {
+	if in.IsJSON() {
+		return in.Find(`"` + src + `"`)
+	}
+	for i, w := range words {
+		if !used[i] && w.Text == src {
+			used[i] = true
+			return w.Range
+		}
+	}
+	return in.Find(src)
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/hoistci/hoist/internal/dockerfile"
@@ -59,4 +60,65 @@ func stageLabel(s *dockerfile.Stage) string {
 		return "stage " + s.Name
 	}
 	return "stage " + strconv.Itoa(s.Index)
+}
+
+// inImage reports whether a stage's layers end up in the image of the
+// default target: it is the last stage or one the last stage is built on
+// (a builder stage whose files are only copied out is not).
+func inImage(f *dockerfile.File, st *dockerfile.Stage) bool {
+	last := finalStage(f)
+	return st != nil && last != nil && slices.Contains(last.Chain(), st)
+}
+
+// ships reports whether what a RUN leaves on disk can end up in an image:
+// its stage is in the image, or it is an ONBUILD trigger (it runs in the
+// images built on this one).
+func ships(f *dockerfile.File, in *dockerfile.Instruction) bool {
+	return in.Name == "onbuild" || inImage(f, in.Stage)
+}
+
+// referencedStages returns the stages that COPY --from and RUN
+// --mount=from= read from, named or by index. A reference through a
+// variable is expanded with the global ARG defaults; one that stays
+// unknown may name any earlier stage.
+func referencedStages(f *dockerfile.File) map[*dockerfile.Stage]bool {
+	used := map[*dockerfile.Stage]bool{}
+	for _, s := range f.Stages {
+		for _, in := range s.Instructions {
+			for _, ref := range stageRefs(in) {
+				if len(dockerfile.VarRefs(ref, f.EscapeToken)) > 0 {
+					var unresolved []string
+					ref, unresolved = f.Expand(ref, f.Scopes().Global())
+					if len(unresolved) > 0 {
+						for _, st := range f.Stages[:s.Index] {
+							used[st] = true
+						}
+						continue
+					}
+				}
+				if st := f.FindStage(ref, s.Index); st != nil {
+					used[st] = true
+				}
+			}
+		}
+	}
+	return used
+}
+
+// stageRefs returns the stages or images an instruction reads from:
+// COPY --from and RUN --mount=...,from=....
+func stageRefs(in *dockerfile.Instruction) []string {
+	switch in.Name {
+	case "copy", "add":
+		var refs []string
+		for _, fl := range in.Flags {
+			if fl.Name == "from" && fl.Value != "" {
+				refs = append(refs, fl.Value)
+			}
+		}
+		return refs
+	case "run":
+		return mountFroms(in)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/util/suggest"
@@ -41,6 +42,14 @@ func display(s string, max int) string {
 		cut--
 	}
 	return s[:cut] + "..."
+}
+
+// joinNames lists names for a message, at most max of them.
+func joinNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + " and " + strconv.Itoa(len(names)-max) + " more"
 }
 
 // suggestName is BuildKit's "did you mean" (edit distance below 3), made

@@ -5,7 +5,9 @@ RUN apt-get update \
 	   --no-install-recommends \
 	   git \
 	&& rm -rf /var/lib/apt/lists/*
-# no fix: exec form
+# exec form: the option is a new element of the array
 RUN ["apt-get", "install", "--no-install-recommends", "make"]
-# no fix: inside an sh -c string
+# inside an sh -c string
 RUN sh -c "apt-get install --no-install-recommends vim"
+# no fix: an escape earlier in the sh -c string shifts the positions
+RUN sh -c "echo \"a\" && apt-get install --no-install-recommends nano"

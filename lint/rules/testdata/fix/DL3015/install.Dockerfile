@@ -5,7 +5,7 @@ RUN apt-get update \
 	   -y \
 	   git \
 	&& rm -rf /var/lib/apt/lists/*
-# no fix: exec form
+# exec form: the option is a new element of the array
 RUN ["apt-get", "install", "make"]
-# no fix: inside an sh -c string
+# inside an sh -c string
 RUN sh -c "apt-get install -y vim"

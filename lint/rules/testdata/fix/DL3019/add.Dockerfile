@@ -5,5 +5,5 @@ RUN set -eux; \
         git=2.45.2-r0 \
         make=4.4.1-r2; \
     rm -rf /var/cache/apk/*
-# no fix: exec form
+# exec form: the option is a new element of the array
 RUN ["apk", "add", "jq=1.7.1-r0"]
