@@ -27,6 +27,7 @@ func TestPreCommitHook(t *testing.T) {
 		t.Skip("the repository is not a git checkout")
 	}
 	home := t.TempDir()
+	hookRepo := t.TempDir()
 	work := t.TempDir()
 	env := append(os.Environ(),
 		"PRE_COMMIT_HOME="+filepath.Join(home, "cache"),
@@ -41,6 +42,24 @@ func TestPreCommitHook(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	// pre-commit installs hooks from a repository's commits: snapshot the
+	// working tree (untracked files included) into a fresh repository.
+	files, err := run(root, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	for _, f := range strings.Split(strings.TrimRight(files, "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue // deleted in the working tree
+		}
+		writeFile(t, filepath.Join(hookRepo, f), string(data))
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "snapshot"}} {
+		if out, err := run(hookRepo, "git", args...); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
 	if out, err := run(work, "git", "init", "-q"); err != nil {
 		t.Fatalf("git init: %v\n%s", err, out)
 	}
@@ -50,14 +69,14 @@ func TestPreCommitHook(t *testing.T) {
 		t.Fatalf("git add: %v\n%s", err, out)
 	}
 
-	out, err := run(work, precommit, "try-repo", root, "hoist-lint", "--files", "bad/Dockerfile")
+	out, err := run(work, precommit, "try-repo", hookRepo, "hoist-lint", "--files", "bad/Dockerfile")
 	if err == nil {
 		t.Fatalf("the hook passed on a bad Dockerfile:\n%s", out)
 	}
 	if !strings.Contains(out, "DL3007") || !strings.Contains(out, "Failed") {
 		t.Errorf("the hook's output should show the findings:\n%s", out)
 	}
-	out, err = run(work, precommit, "try-repo", root, "hoist-lint", "--files", "Dockerfile")
+	out, err = run(work, precommit, "try-repo", hookRepo, "hoist-lint", "--files", "Dockerfile")
 	if err != nil || !strings.Contains(out, "Passed") {
 		t.Errorf("the hook failed on a clean Dockerfile: %v\n%s", err, out)
 	}
