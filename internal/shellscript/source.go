@@ -16,9 +16,16 @@ import (
 // source; offs has one more entry for the position just past the end.
 type sourceMap struct {
 	offs []dockerfile.Position
+	// A script that is one stretch of an instruction's logical line maps
+	// through the instruction instead of a copy: in, base and n.
+	in      *dockerfile.Instruction
+	base, n int
 }
 
 func (m *sourceMap) pos(off int) dockerfile.Position {
+	if m != nil && m.in != nil {
+		return m.in.Pos(m.base + max(0, min(off, m.n)))
+	}
 	if m == nil || len(m.offs) == 0 {
 		return dockerfile.Position{Line: 1, Column: 1}
 	}
@@ -72,10 +79,7 @@ func (b *builder) finish(end dockerfile.Position) (string, *sourceMap) {
 
 // logicalMap maps n bytes of the logical line from start.
 func logicalMap(in *dockerfile.Instruction, start, n int) *sourceMap {
-	var b builder
-	b.addLogical(in, start, n)
-	_, m := b.finish(in.Pos(start + n))
-	return m
+	return &sourceMap{in: in, base: start, n: max(0, min(n, len(in.Logical())-start))}
 }
 
 // fromOnbuild takes the script of ONBUILD RUN ...: the text after the RUN
