@@ -74,6 +74,7 @@ type lintOptions struct {
 	fix                 bool
 	dryRun              bool
 	shellcheck          string
+	policy              policyFlags // --var and --var-file for hoist.hcl
 }
 
 func (a *app) newLintCmd() *cobra.Command {
@@ -88,9 +89,12 @@ same Containerfile names; .git, node_modules and vendor are skipped) or '-'
 for stdin.
 With no PATH, ./Dockerfile is linted.
 
-Configuration comes from .hadolint.yaml (read as hadolint reads it, found as
-hadolint finds it, or named with -c), then HOIST_* environment variables
-(HADOLINT_* are honoured too), then flags; later sources win.
+Configuration comes from a file, then HOIST_* environment variables
+(HADOLINT_* are honoured too), then flags; later sources win. The file is
+the lint block of the policy, ./hoist.hcl, when it has one (see
+docs/policy.md; --var and --var-file set its variables); otherwise
+.hadolint.yaml, read as hadolint reads it and found as hadolint finds it.
+-c names either kind.
 
 Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 '# hadolint stage ignore=...', the same with 'hoist' (a reason may follow
@@ -113,7 +117,7 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	fl := cmd.Flags()
 	fl.VarP(formatFlag{&o.outputs}, "format", "f", "report format: "+strings.Join(format.Names(), "|")+" (repeatable, each with its own -o)")
 	fl.VarP(outputFlag{&o.outputs}, "output", "o", "write the preceding --format to FILE instead of stdout")
-	fl.StringVarP(&o.config, "config", "c", "", "configuration file (.hadolint.yaml format); default: searched as hadolint does")
+	fl.StringVarP(&o.config, "config", "c", "", "configuration file: a policy (hoist.hcl, its lint block) or a .hadolint.yaml; default: ./hoist.hcl when it has a lint block, else .hadolint.yaml searched as hadolint does")
 	fl.StringArrayVar(&o.ignore, "ignore", nil, "ignore a rule (ID, name or BuildKit check name; repeatable)")
 	fl.StringVar(&o.failureThreshold, "failure-threshold", "", "fail when a finding is at least this severe: error|warning|info|style|none (default info)")
 	fl.BoolVar(&o.noFail, "no-fail", false, "exit 0 whatever is found (unless the input is unusable)")
@@ -130,6 +134,7 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 	fl.StringVar(&o.shellcheck, "shellcheck", "", "run ShellCheck on RUN scripts: auto (when shellcheck is on PATH; the default), on or off")
 	fl.BoolVar(&o.fix, "fix", false, "apply the safe automatic fixes of the rules that have one, in place (stdin: the fixed file goes to stdout)")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --fix: print the changes as a unified diff instead of writing them")
+	o.policy.add(cmd, false)
 
 	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -154,19 +159,47 @@ Inline pragmas: '# hadolint ignore=DL3008', '# hadolint global ignore=...',
 }
 
 // lintConfig layers the config file, the environment and the flags.
-func (a *app) lintConfig(cmd *cobra.Command, o *lintOptions) (lint.Config, error) {
+func (a *app) lintConfig(cmd *cobra.Command, o *lintOptions, colorMode ui.ColorMode) (lint.Config, error) {
 	cfg := lint.DefaultConfig()
 	cfg.ShellCheck = "auto"
-	path := o.config
-	if path == "" {
+	if o.config != "" {
+		if _, err := os.Stat(o.config); err != nil {
+			return cfg, badInput("config file %s: not found; check the -c path", o.config)
+		}
+	}
+	// The policy (hoist.hcl) is the native configuration: named with -c,
+	// or found in the working directory. Its lint block, when it has one,
+	// takes the place of .hadolint.yaml. An invalid policy stops the run:
+	// a configuration that cannot be read is never half applied.
+	path := "" // a .hadolint.yaml to read
+	switch {
+	case o.config != "" && isPolicyPath(o.config):
+		p, err := a.loadPolicyColor([]string{o.config}, o.policy.vars, o.policy.varFiles, colorMode)
+		if err != nil {
+			return cfg, err
+		}
+		if p.Lint != nil {
+			p.Lint.Settings.Apply(&cfg)
+		}
+	case o.config != "":
+		path = o.config
+	default:
+		if pp := findPolicyFile(); pp != "" {
+			p, err := a.loadPolicyColor([]string{pp}, o.policy.vars, o.policy.varFiles, colorMode)
+			if err != nil {
+				return cfg, err
+			}
+			if p.Lint != nil {
+				p.Lint.Settings.Apply(&cfg)
+				if other := lint.FindConfigFile(); other != "" {
+					fmt.Fprintf(a.stderr, "hoist: note: %s is ignored: the lint block of %s configures hoist lint\n", other, pp)
+				}
+				break
+			}
+		}
 		path = lint.FindConfigFile()
-	} else if _, err := os.Stat(path); err != nil {
-		return cfg, badInput("config file %s: not found; check the -c path", path)
 	}
 	if path != "" {
-		if strings.HasSuffix(path, ".hcl") {
-			return cfg, badInput("%s: the lint block of hoist.hcl is not read yet; use a .hadolint.yaml for lint settings", path)
-		}
 		s, warnings, err := lint.LoadConfigFile(path)
 		if err != nil {
 			return cfg, badInput("%s", err)
@@ -246,7 +279,7 @@ func (a *app) runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	if err != nil {
 		return badInput("%s", err)
 	}
-	cfg, err := a.lintConfig(cmd, o)
+	cfg, err := a.lintConfig(cmd, o, colorMode)
 	if err != nil {
 		return err
 	}
