@@ -468,40 +468,20 @@ func (a *app) runPolicyExplain(cmd *cobra.Command, o *explainOptions) error {
 	}
 
 	// The policy.
-	vars := map[string]string{}
-	for _, kv := range o.vars {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return badInput("--var %s: write NAME=VALUE", kv)
-		}
-		vars[k] = v
+	if len(o.policies) == 0 && findPolicyFile() == "" && (len(o.vars) > 0 || len(o.varFiles) > 0) {
+		return badInput("--var and --var-file need a policy: there is no ./hoist.hcl (give --policy FILE)")
 	}
-	paths := o.policies
-	if len(paths) == 0 {
-		if _, err := os.Stat("hoist.hcl"); err == nil {
-			paths = []string{"hoist.hcl"}
-		} else if len(o.vars) > 0 || len(o.varFiles) > 0 {
-			return badInput("--var and --var-file need a policy: there is no ./hoist.hcl (give --policy FILE)")
-		}
+	p, err := a.loadPolicyColor(o.policies, o.vars, o.varFiles, colorMode)
+	if err != nil {
+		return err
 	}
-	var p *policy.Policy
 	files := map[string]*hcl.File{}
-	if len(paths) > 0 {
-		var diags hcl.Diagnostics
-		p, diags = policy.Load(paths, policy.LoadOptions{
-			Vars: vars, VarFiles: o.varFiles, Env: a.getenv,
-			Functions: policy.Functions(), FactTypes: policy.FactTypes(),
-		})
+	if p != nil {
 		files = p.Files
-		if len(diags) > 0 {
-			if err := policy.Render(a.stderr, diags, p.Files, color); err != nil {
-				return opFailed(err)
-			}
+		report.Policy.Files = o.policies
+		if len(o.policies) == 0 {
+			report.Policy.Files = []string{findPolicyFile()}
 		}
-		if diags.HasErrors() {
-			return &exitError{code: exitBadInput, err: fmt.Errorf("the policy has %d %s: nothing it says can be evaluated", countErrors(diags), plural(countErrors(diags), "error", "errors"))}
-		}
-		report.Policy.Files = paths
 	} else {
 		report.Policy.Files = []string{policy.DefaultSourceName}
 		report.Policy.Defaults = true
@@ -680,16 +660,6 @@ func (a *app) runPolicyExplain(cmd *cobra.Command, o *explainOptions) error {
 
 func explainKey(img policy.Image) string {
 	return img.Repository + ":" + img.Tag + "@" + img.Digest
-}
-
-func countErrors(diags hcl.Diagnostics) int {
-	n := 0
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			n++
-		}
-	}
-	return n
 }
 
 // writeExplainText writes the report for people: the facts, then one

@@ -271,7 +271,7 @@ func TestExplainPolicyErrors(t *testing.T) {
 	if r.code != 2 || r.stdout != "" {
 		t.Errorf("a policy that does not load is exit 2 with nothing on stdout: %+v", r)
 	}
-	wantContains(t, "stderr", r.stderr, "hoist.hcl:2:3: error: Unsupported argument", `    2 |   tagz = ["a"]`, "hoist: the policy has 2 errors")
+	wantContains(t, "stderr", r.stderr, "hoist.hcl:2:3: error: Unsupported argument", `    2 |   tagz = ["a"]`, "hoist: invalid policy hoist.hcl: 2 errors")
 
 	// An evaluation error: rendered with file:line:col and the source line,
 	// and the push is refused (exit 1).

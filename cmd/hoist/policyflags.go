@@ -104,12 +104,7 @@ func (a *app) loadPolicyColor(paths, vars, varFiles []string, color ui.ColorMode
 		}
 	}
 	if diags.HasErrors() {
-		n := 0
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				n++
-			}
-		}
+		n := countErrors(diags)
 		return nil, badInput("invalid policy %s: %d %s", strings.Join(paths, ", "), n, plural(n, "error", "errors"))
 	}
 	return p, nil
@@ -128,4 +123,14 @@ func (a *app) renderDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.Fil
 	// a blank line between the last code frame and what follows
 	fmt.Fprintln(a.stderr)
 	return nil
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
 }
