@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,6 +56,12 @@ type app struct {
 }
 
 func main() {
+	// hoist is a short-lived process whose live heap is small: collecting
+	// less often saves a fifth of the lint time (bench/README.md). GOGC
+	// still wins when set.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(a.run(os.Args[1:]))
 }

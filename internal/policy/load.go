@@ -807,7 +807,7 @@ func (l *loader) lintBlock(block *hcl.Block) {
 	lb.Settings.Source = block.DefRange.Filename
 	if v, attr, ok := l.static(b, "failure_threshold"); ok {
 		sev, err := lint.ParseSeverity(v.AsString())
-		if err != nil {
+		if err != nil || sev == lint.Ignore {
 			l.errorf(attr.Expr.Range().Ptr(), "Invalid failure threshold",
 				"%q is not a failure threshold: use error, warning, info, style or none.", v.AsString())
 		} else {
