@@ -125,11 +125,15 @@ func evalCheck(s *Scope, c *CheckRule, overridden bool) CheckResult {
 
 	msg, mdiags := s.Eval(c.ErrorMessage, cty.String)
 	if mdiags.HasErrors() {
+		// Fail closed, whatever the level: the same as a condition that
+		// cannot be evaluated.
+		r.Status = CheckError
 		r.Err = evalError(c.Rule, "error_message", mdiags)
 		r.Message = fmt.Sprintf("check %q failed (its error_message cannot be evaluated)", c.Name)
-	} else {
-		r.Message = msg.AsString()
+		r.Reason = "the condition is false" + values + " and the error_message cannot be evaluated: a check that cannot be evaluated fails, whatever its level"
+		return r
 	}
+	r.Message = msg.AsString()
 	r.Reason = "the condition is false" + values
 	switch c.Level {
 	case Advisory:

@@ -51,10 +51,12 @@ func TestCheckLevels(t *testing.T) {
 		want      string // status of each check, in order
 		blocks    bool
 	}{
-		{"no overrides", nil, "warn fail fail pass error fail", true},
-		{"soft overridden", []string{"soft", "bad-message"}, "warn overridden fail pass error overridden", true},
-		{"hard cannot be overridden", []string{"hard"}, "warn fail fail pass error fail", true},
-		{"advisory override is harmless", []string{"advice"}, "warn fail fail pass error fail", true},
+		// bad-message's error_message cannot be evaluated: an error, whatever
+		// the level and the overrides (fail closed).
+		{"no overrides", nil, "warn fail fail pass error error", true},
+		{"soft overridden", []string{"soft", "bad-message"}, "warn overridden fail pass error error", true},
+		{"hard cannot be overridden", []string{"hard"}, "warn fail fail pass error error", true},
+		{"advisory override is harmless", []string{"advice"}, "warn fail fail pass error error", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -795,7 +795,7 @@ func (l *loader) duration(b *body, name string) (time.Duration, bool) {
 	}
 	secs, _ := val.AsBigFloat().Float64()
 	if secs < 0 || secs > float64(1<<62)/float64(time.Second) {
-		l.errorf(rng, "Invalid duration", "%s must be a duration from 0 to 100 years.", upperFirst(what))
+		l.errorf(rng, "Invalid duration", "%s must be a duration from 0 to 146 years.", upperFirst(what))
 		return 0, false
 	}
 	return time.Duration(secs * float64(time.Second)), true
