@@ -1,0 +1,8 @@
+ARG V=global
+FROM scratch
+ARG V=stage
+ENV FROM_STAGE=$V
+ARG V
+ENV AFTER_REDECL=$V
+ARG X=1 Y=${X}2
+ENV Y=$Y

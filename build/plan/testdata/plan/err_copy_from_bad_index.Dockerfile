@@ -1,0 +1,3 @@
+FROM scratch
+COPY \
+  --from=5 /x /x

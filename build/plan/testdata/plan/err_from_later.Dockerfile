@@ -1,0 +1,2 @@
+FROM later AS early
+FROM scratch AS later

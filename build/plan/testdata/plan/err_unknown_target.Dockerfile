@@ -1,0 +1,3 @@
+# plan: target=prod
+FROM scratch AS build
+FROM scratch AS test

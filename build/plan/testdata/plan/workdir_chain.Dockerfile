@@ -1,0 +1,10 @@
+FROM node:22 AS n
+WORKDIR lib
+USER root
+FROM n
+ENV BASE=/srv
+WORKDIR app
+WORKDIR $BASE
+WORKDIR sub/../dir/
+WORKDIR rel
+WORKDIR /
