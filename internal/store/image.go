@@ -130,22 +130,7 @@ func (s *Store) writeImageBlobs(ctx context.Context, img v1.Image) (v1.Descripto
 	if err := s.writeBytes(ctx, cfg, cfgName); err != nil {
 		return v1.Descriptor{}, fmt.Errorf("store image: config: %w", err)
 	}
-	raw, err := img.RawManifest()
-	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store image: manifest: %w", err)
-	}
-	mt, err := img.MediaType()
-	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store image: manifest: %w", err)
-	}
-	h, _, err := v1.SHA256(bytes.NewReader(raw))
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	if err := s.writeBytes(ctx, raw, h); err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store image: manifest: %w", err)
-	}
-	return v1.Descriptor{MediaType: mt, Size: int64(len(raw)), Digest: h}, nil
+	return s.writeManifest(ctx, img, "store image: manifest")
 }
 
 func (s *Store) writeIndexBlobs(ctx context.Context, ii v1.ImageIndex) (v1.Descriptor, error) {
@@ -175,20 +160,32 @@ func (s *Store) writeIndexBlobs(ctx context.Context, ii v1.ImageIndex) (v1.Descr
 			return v1.Descriptor{}, fmt.Errorf("store index: child %s has unsupported media type %q", d.Digest, d.MediaType)
 		}
 	}
-	raw, err := ii.RawManifest()
+	return s.writeManifest(ctx, ii, "store index")
+}
+
+// manifestSource is what images and indexes have in common here.
+type manifestSource interface {
+	RawManifest() ([]byte, error)
+	MediaType() (types.MediaType, error)
+}
+
+// writeManifest stores an image's or index's manifest blob and returns
+// its descriptor; what prefixes errors.
+func (s *Store) writeManifest(ctx context.Context, m manifestSource, what string) (v1.Descriptor, error) {
+	raw, err := m.RawManifest()
 	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store index: %w", err)
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
 	}
-	mt, err := ii.MediaType()
+	mt, err := m.MediaType()
 	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store index: %w", err)
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
 	}
 	h, _, err := v1.SHA256(bytes.NewReader(raw))
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
 	if err := s.writeBytes(ctx, raw, h); err != nil {
-		return v1.Descriptor{}, fmt.Errorf("store index: %w", err)
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return v1.Descriptor{MediaType: mt, Size: int64(len(raw)), Digest: h}, nil
 }
