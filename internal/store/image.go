@@ -18,28 +18,23 @@ import (
 // then the manifest, and the index last, so a failure at any point leaves no
 // name pointing at missing blobs. It returns the manifest digest.
 func (s *Store) WriteImage(ctx context.Context, img v1.Image, names ...string) (v1.Hash, error) {
-	norm, err := normalizeAll(names)
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	desc, err := s.writeImageBlobs(ctx, img)
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	if err := s.commit(ctx, desc, norm); err != nil {
-		return v1.Hash{}, err
-	}
-	return desc.Digest, nil
+	return s.write(ctx, names, func() (v1.Descriptor, error) { return s.writeImageBlobs(ctx, img) })
 }
 
 // WriteIndex stores a multi-platform index, its child images and their blobs,
 // then points names at it.
 func (s *Store) WriteIndex(ctx context.Context, ii v1.ImageIndex, names ...string) (v1.Hash, error) {
+	return s.write(ctx, names, func() (v1.Descriptor, error) { return s.writeIndexBlobs(ctx, ii) })
+}
+
+// write checks the names, stores the blobs with writeBlobs, then commits
+// the index entry: the order that keeps names off missing blobs.
+func (s *Store) write(ctx context.Context, names []string, writeBlobs func() (v1.Descriptor, error)) (v1.Hash, error) {
 	norm, err := normalizeAll(names)
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	desc, err := s.writeIndexBlobs(ctx, ii)
+	desc, err := writeBlobs()
 	if err != nil {
 		return v1.Hash{}, err
 	}
