@@ -1,10 +1,9 @@
-package plan
+package plan_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,83 +11,16 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/hoistci/hoist/build/plan"
+	"github.com/hoistci/hoist/build/plan/plantest"
 	"github.com/hoistci/hoist/internal/dockerfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// baseImages are the base image configurations the tests build on.
-var baseImages = map[string]v1.ConfigFile{
-	"alpine:3.20": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{
-			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			Cmd: []string{"/bin/sh"},
-		},
-		History: []v1.History{{CreatedBy: "ADD alpine-minirootfs.tar.gz / # buildkit", Comment: "buildkit.dockerfile.v0"}},
-		RootFS:  v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{{Algorithm: "sha256", Hex: strings.Repeat("a", 64)}}},
-	},
-	"node:22": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{
-			Env:        []string{"PATH=/usr/local/bin:/usr/bin:/bin", "NODE_VERSION=22.1.0"},
-			Entrypoint: []string{"docker-entrypoint.sh"},
-			Cmd:        []string{"node"},
-			WorkingDir: "/srv",
-			User:       "node",
-		},
-		RootFS: v1.RootFS{Type: "layers"},
-	},
-	"example.com/onbuild:1": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{Env: []string{"HOME=/root"}, OnBuild: []string{"COPY . /app"}},
-	},
-}
-
-func resolve(ref string, p v1.Platform) (*v1.ConfigFile, error) {
-	cfg, ok := baseImages[ref]
-	if !ok {
-		return nil, fmt.Errorf("image not found")
-	}
-	c := cfg.DeepCopy()
-	if p.Architecture != "" {
-		c.Architecture, c.Variant = p.Architecture, p.Variant
-	}
-	return c, nil
-}
-
-// options reads "# plan: target=NAME platform=OS/ARCH arg=K=V ..." from
-// the first line of a test Dockerfile.
-func options(t *testing.T, src []byte) Options {
-	opts := Options{BuildPlatform: "linux/amd64", BaseConfig: resolve}
-	first, _, _ := strings.Cut(string(src), "\n")
-	spec, ok := strings.CutPrefix(first, "# plan:")
-	if !ok {
-		return opts
-	}
-	for _, f := range strings.Fields(spec) {
-		k, v, _ := strings.Cut(f, "=")
-		switch k {
-		case "target":
-			opts.Target = v
-		case "platform":
-			opts.Platform = v
-		case "arg":
-			if opts.BuildArgs == nil {
-				opts.BuildArgs = map[string]string{}
-			}
-			ak, av, _ := strings.Cut(v, "=")
-			opts.BuildArgs[ak] = av
-		default:
-			t.Fatalf("unknown plan option %q", f)
-		}
-	}
-	return opts
-}
-
 type goldenStage struct {
 	Name     string
-	Base     Base
+	Base     plan.Base
 	BaseOf   string   `json:",omitempty"`
 	Platform string   `json:""`
 	Deps     []string `json:",omitempty"`
@@ -109,10 +41,10 @@ type golden struct {
 	Config *v1.ConfigFile `json:",omitempty"`
 }
 
-func summarize(p *Plan) golden {
+func summarize(p *plan.Plan) golden {
 	var g golden
 	for _, s := range p.Stages {
-		gs := goldenStage{Name: s.Name, Base: s.Base, Platform: formatPlatform(s.Platform), Triggers: s.Triggers}
+		gs := goldenStage{Name: s.Name, Base: s.Base, Platform: s.Platform.String(), Triggers: s.Triggers}
 		if s.Base.Stage != nil {
 			gs.BaseOf = s.Base.Stage.Name
 		}
@@ -150,7 +82,11 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := dockerfile.Parse(filepath.Base(file), src)
-			p, err := New(f, options(t, src))
+			opts, err := plantest.Options(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := plan.New(f, opts)
 			var g golden
 			if err != nil {
 				g.Error = err.Error()

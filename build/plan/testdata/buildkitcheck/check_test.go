@@ -26,79 +26,11 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hoistci/hoist/build/plan"
+	"github.com/hoistci/hoist/build/plan/plantest"
 	"github.com/hoistci/hoist/internal/dockerfile"
 )
 
-// baseImages are the base image configurations the tests build on.
-var baseImages = map[string]v1.ConfigFile{
-	"alpine:3.20": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{
-			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			Cmd: []string{"/bin/sh"},
-		},
-		History: []v1.History{{CreatedBy: "ADD alpine-minirootfs.tar.gz / # buildkit", Comment: "buildkit.dockerfile.v0"}},
-		RootFS:  v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{{Algorithm: "sha256", Hex: strings.Repeat("a", 64)}}},
-	},
-	"node:22": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{
-			Env:        []string{"PATH=/usr/local/bin:/usr/bin:/bin", "NODE_VERSION=22.1.0"},
-			Entrypoint: []string{"docker-entrypoint.sh"},
-			Cmd:        []string{"node"},
-			WorkingDir: "/srv",
-			User:       "node",
-		},
-		RootFS: v1.RootFS{Type: "layers"},
-	},
-	"example.com/onbuild:1": {
-		OS: "linux", Architecture: "amd64",
-		Config: v1.Config{Env: []string{"HOME=/root"}, OnBuild: []string{"COPY . /app"}},
-	},
-}
-
-func resolve(ref string, p v1.Platform) (*v1.ConfigFile, error) {
-	cfg, ok := baseImages[ref]
-	if !ok {
-		return nil, fmt.Errorf("image not found")
-	}
-	c := cfg.DeepCopy()
-	if p.Architecture != "" {
-		c.Architecture, c.Variant = p.Architecture, p.Variant
-	}
-	return c, nil
-}
-
-// options reads "# plan: target=NAME platform=OS/ARCH arg=K=V ..." from
-// the first line of a test Dockerfile.
-func options(t *testing.T, src []byte) plan.Options {
-	opts := plan.Options{BuildPlatform: "linux/amd64", BaseConfig: resolve}
-	first, _, _ := strings.Cut(string(src), "\n")
-	spec, ok := strings.CutPrefix(first, "# plan:")
-	if !ok {
-		return opts
-	}
-	for _, f := range strings.Fields(spec) {
-		k, v, _ := strings.Cut(f, "=")
-		switch k {
-		case "target":
-			opts.Target = v
-		case "platform":
-			opts.Platform = v
-		case "arg":
-			if opts.BuildArgs == nil {
-				opts.BuildArgs = map[string]string{}
-			}
-			ak, av, _ := strings.Cut(v, "=")
-			opts.BuildArgs[ak] = av
-		default:
-			t.Fatalf("unknown plan option %q", f)
-		}
-	}
-	return opts
-}
-
-// fakeResolver serves baseImages to BuildKit's converter.
+// fakeResolver serves plantest.BaseImages to BuildKit's converter.
 type fakeResolver struct{}
 
 func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
@@ -108,7 +40,7 @@ func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, opt source
 		pl := opt.ImageOpt.Platform
 		p = v1.Platform{OS: pl.OS, Architecture: pl.Architecture, Variant: pl.Variant}
 	}
-	cfg, err := resolve(ref, p)
+	cfg, err := plantest.Resolve(ref, p)
 	if err != nil {
 		return "", "", nil, fmt.Errorf("%s: %w", ref, err)
 	}
@@ -141,7 +73,10 @@ func TestMatchesBuildKit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := options(t, src)
+			opts, err := plantest.Options(src)
+			if err != nil {
+				t.Fatal(err)
+			}
 			p, err := plan.New(dockerfile.Parse(name, src), opts)
 			if err != nil {
 				return // error cases are covered by the golden files
