@@ -155,11 +155,9 @@ func parseExplainCreated(v string, now time.Time) (time.Time, bool, error) {
 }
 
 type explainOptions struct {
+	policyFlags
 	policies  []string
-	vars      []string
-	varFiles  []string
 	format    string
-	color     string
 	now       string
 	overrides []string
 
@@ -211,10 +209,8 @@ over max_deletions, no prune rules); 2 bad flags or a policy that does not load.
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&o.policies, "policy", nil, "policy file or directory (repeatable; default ./hoist.hcl, else the built-in rules)")
-	fl.StringArrayVar(&o.vars, "var", nil, "set a policy variable, NAME=VALUE (repeatable)")
-	fl.StringArrayVar(&o.varFiles, "var-file", nil, "read policy variables from a file (repeatable)")
 	fl.StringVar(&o.format, "format", "text", "output format: text|json")
-	fl.StringVar(&o.color, "color", "auto", "colour of diagnostics: auto|always|never (NO_COLOR is honoured)")
+	o.policyFlags.add(cmd, true)
 	fl.StringVar(&o.now, "now", "", "plan prune decisions as of this time (RFC 3339 or a date; default: now)")
 	fl.StringArrayVar(&o.overrides, "override", nil, "let the soft-mandatory check NAME pass (repeatable)")
 
