@@ -86,6 +86,10 @@ func (a *app) run(args []string) int {
 	return exitBadInput
 }
 
+// commands are the top-level commands defined in files of their own; each
+// registers its constructor here in init.
+var commands []func(*app) *cobra.Command
+
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hoist",
@@ -106,6 +110,9 @@ registry clean afterwards: one binary, no daemon.
 		return badInput("%s\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(a.newLintCmd(), a.newPolicyCmd(), a.newVersionCmd())
+	for _, c := range commands {
+		root.AddCommand(c(a))
+	}
 	root.SetHelpTemplate(root.HelpTemplate())
 	for _, c := range root.Commands() {
 		if !strings.Contains(c.Long, "Exit codes:") && c.Long != "" {
