@@ -145,3 +145,18 @@ func (t *Tree) Paths() []string {
 	slices.SortFunc(out, func(a, b string) int { return strings.Compare(a, b) })
 	return out
 }
+
+// Clone returns an independent copy of t (entries are shared: they are
+// never mutated once put).
+func (t *Tree) Clone() *Tree {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	c := &Tree{entries: make(map[string]*Entry, len(t.entries)), children: make(map[string][]string, len(t.children))}
+	for k, v := range t.entries {
+		c.entries[k] = v
+	}
+	for k, v := range t.children {
+		c.children[k] = slices.Clone(v)
+	}
+	return c
+}

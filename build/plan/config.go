@@ -78,13 +78,39 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 		}
 		st.cfg.Config.WorkingDir = n
 	}
+	// BuildKit's initOnBuildTriggers: the triggers run first, as the
+	// stage's own instructions.
+	trig, err := p.triggerSteps(s, scopes)
+	if err != nil {
+		return err
+	}
+	s.Steps = append(trig, s.Steps...)
 	for _, step := range s.Steps {
 		if err := p.dispatchStep(s, st, step, scopes); err != nil {
+			if step.Trigger {
+				return errAt(f, s.Source.From.LineRange(), "ONBUILD trigger %q of the base: %v", step.Instruction.Node.Original, err)
+			}
 			var pe *Error
 			if asPlanError(err, &pe) {
 				return err
 			}
 			return errAt(f, step.Instruction.LineRange(), "%s: %v", strings.ToUpper(step.Instruction.Name), err)
+		}
+		step.Config = st.cfg.Config.DeepCopy()
+	}
+	// History pointers taken while the history grew may point into an
+	// older array: point them at the final one.
+	own := 0
+	for _, step := range s.Steps {
+		if step.History != nil {
+			own++
+		}
+	}
+	next := len(st.cfg.History) - own
+	for _, step := range s.Steps {
+		if step.History != nil {
+			step.History = &st.cfg.History[next]
+			next++
 		}
 	}
 	s.Config = st.cfg
@@ -168,9 +194,39 @@ func commit(st *stageState, step *Step, msg string, withLayer, withState bool) {
 	step.History = &st.cfg.History[len(st.cfg.History)-1]
 }
 
+// triggerSteps parses the stage's ONBUILD triggers into steps positioned
+// at its FROM, expanded in the scope the stage starts with.
+func (p *planner) triggerSteps(s *Stage, scopes *dockerfile.Scopes) ([]*Step, error) {
+	var out []*Step
+	for _, t := range s.Triggers {
+		tf := dockerfile.Parse(p.f.Name, []byte("FROM scratch\n"+t+"\n"))
+		if tf.Err != nil || len(tf.Instructions) != 2 || tf.Instructions[1].Err != nil {
+			return nil, errAt(p.f, s.Source.From.LineRange(), "ONBUILD trigger %q of the base is not a valid instruction", t)
+		}
+		in := tf.Instructions[1]
+		in.Range = s.Source.From.Range
+		step := &Step{Instruction: in, Trigger: true}
+		if refs, _ := fromRefs(in); len(refs) > 0 {
+			return nil, errAt(p.f, s.Source.From.LineRange(), "ONBUILD trigger %q of the base reads another stage or image (--from): not supported yet", t)
+		}
+		out = append(out, step)
+	}
+	if len(out) > 0 {
+		scope := scopes.End(s.Source)
+		if len(s.Source.Instructions) > 0 {
+			scope = scopes.Before(s.Source.Instructions[0])
+		}
+		p.triggerScope = scope
+	}
+	return out, nil
+}
+
 func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *dockerfile.Scopes) error {
 	in := step.Instruction
 	scope := scopes.Before(in)
+	if step.Trigger {
+		scope = p.triggerScope
+	}
 	cmd, err := p.expandCommand(in, scope)
 	if err != nil {
 		return err

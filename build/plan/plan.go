@@ -93,6 +93,13 @@ type Step struct {
 	Images []string
 	// History is the history entry the step adds (nil: none, as ONBUILD).
 	History *v1.History
+	// Trigger is true for an ONBUILD trigger of the base, which runs
+	// before the stage's own instructions; its Instruction is positioned
+	// at the stage's FROM.
+	Trigger bool `json:",omitempty"`
+	// Config is the image configuration after the step: what a RUN, COPY
+	// or WORKDIR executes with (env, user, working directory, shell).
+	Config *v1.Config `json:"-"`
 }
 
 // Error is a plan error at a place in the Dockerfile.
@@ -244,6 +251,9 @@ type planner struct {
 	configs map[*dockerfile.Stage]*v1.ConfigFile
 	// finalArgs are the ARGs a dispatched stage ends with.
 	finalArgs map[*Stage][]argValue
+	// triggerScope is the scope the stage being dispatched starts with,
+	// where its ONBUILD triggers are expanded.
+	triggerScope *dockerfile.Scope
 }
 
 var quiet = linter.New(&linter.Config{SkipAll: true})
@@ -407,6 +417,18 @@ func (p *planner) findSource(s *dockerfile.Stage, in *dockerfile.Instruction, re
 	}
 	return nil, ref.name, nil
 }
+
+// ParsePlatform parses os/arch[/variant] and normalises it as BuildKit
+// does (aarch64 -> arm64, arm -> arm/v7, ...).
+func ParsePlatform(s string) (v1.Platform, error) {
+	if s == "" {
+		return v1.Platform{}, fmt.Errorf("empty platform: want os/arch[/variant], e.g. linux/arm64")
+	}
+	return parsePlatform(s, v1.Platform{})
+}
+
+// FormatPlatform formats a platform as os/arch[/variant].
+func FormatPlatform(p v1.Platform) string { return formatPlatform(p) }
 
 // parsePlatform parses os/arch[/variant]; "" gives def.
 func parsePlatform(s string, def v1.Platform) (v1.Platform, error) {
