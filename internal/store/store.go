@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -150,10 +151,11 @@ func (s *Store) blobPath(h v1.Hash) string {
 	return filepath.Join(s.dir, "blobs", h.Algorithm, h.Hex)
 }
 
-// writeFileAtomic writes a file in the store root via temp file, fsync and
-// rename, then fsyncs the root so the rename survives a crash.
+// writeFileAtomic writes a file (name is relative to the store root, slash
+// separated) via temp file, fsync and rename, then fsyncs the directory so
+// the rename survives a crash.
 func (s *Store) writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Join(s.dir, tmpDir), tmpPrefix+name+"-")
+	f, err := os.CreateTemp(filepath.Join(s.dir, tmpDir), tmpPrefix+path.Base(name)+"-")
 	if err != nil {
 		return err
 	}
@@ -173,10 +175,11 @@ func (s *Store) writeFileAtomic(name string, data []byte) error {
 	if err := os.Chmod(tmp, 0o644); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, filepath.Join(s.dir, name)); err != nil {
+	dst := filepath.Join(s.dir, filepath.FromSlash(name))
+	if err := os.Rename(tmp, dst); err != nil {
 		return err
 	}
-	return syncDir(s.dir)
+	return syncDir(filepath.Dir(dst))
 }
 
 func syncDir(dir string) error {

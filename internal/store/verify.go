@@ -37,8 +37,9 @@ func (p Problem) String() string {
 }
 
 // Verify checks every blob against its digest, that every blob the index
-// reaches is present, and reports temp files left by interrupted writes
-// (GC removes those once they are older than its grace period).
+// or a cache record reaches is present, and reports temp files left by
+// interrupted writes (GC removes those once they are older than its grace
+// period) and unreadable cache records.
 func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 	var probs []Problem
 	blobs, strays, err := s.scanBlobs()
@@ -95,6 +96,11 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 			return nil
 		})
 	}
+	cacheProbs, err := s.verifyCache()
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	probs = append(probs, cacheProbs...)
 	temps, err := s.listTemp()
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
