@@ -1,0 +1,111 @@
+package build
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/hoistci/hoist/build/plan"
+)
+
+// builtImage is an image the build produced: manifest and config in
+// memory, layers where they are (the store, a registry cache, the base
+// image's registry) until an output reads them.
+type builtImage struct {
+	platform v1.Platform
+	run      *stageRun
+	cfg      *v1.ConfigFile
+	rawCfg   []byte
+	manifest []byte
+	layers   map[v1.Hash]layerRef
+	order    []layerRef
+	img      v1.Image
+}
+
+func (i *builtImage) RawConfigFile() ([]byte, error) { return i.rawCfg, nil }
+func (i *builtImage) RawManifest() ([]byte, error)   { return i.manifest, nil }
+func (i *builtImage) MediaType() (types.MediaType, error) {
+	return types.OCIManifestSchema1, nil
+}
+
+// LayerByDigest returns the layer as its source gives it, so a registry
+// layer stays mountable across repositories.
+func (i *builtImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	if h == i.cfgDigest() {
+		return partial.ConfigLayer(i)
+	}
+	l, ok := i.layers[h]
+	if !ok {
+		return nil, fmt.Errorf("layer %s is not part of the image", h)
+	}
+	return l.open()
+}
+
+func (i *builtImage) cfgDigest() v1.Hash {
+	h, _, _ := v1.SHA256(bytesReader(i.rawCfg))
+	return h
+}
+
+// assemble turns the target stage into an image.
+func (b *builder) assemble(r *stageRun) (*builtImage, error) {
+	cfg := r.ps.Config.DeepCopy()
+	cfg.RootFS = v1.RootFS{Type: "layers"}
+	bi := &builtImage{platform: r.ps.Platform, run: r, layers: map[v1.Hash]layerRef{}}
+	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1}
+	for _, l := range r.layers {
+		if l.diffID == emptyTarDiffID && l.hist >= 0 {
+			cfg.History[l.hist].EmptyLayer = true
+			continue
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, l.diffID)
+		d := l.desc
+		d.MediaType = ociLayerType(d.MediaType)
+		m.Layers = append(m.Layers, d)
+		bi.layers[d.Digest] = l
+		bi.order = append(bi.order, l)
+	}
+	if len(b.opts.Labels) > 0 {
+		if cfg.Config.Labels == nil {
+			cfg.Config.Labels = map[string]string{}
+		}
+		maps.Copy(cfg.Config.Labels, b.opts.Labels)
+	}
+	created := b.opts.Now().UTC()
+	if b.opts.Epoch != nil {
+		created = b.opts.Epoch.UTC()
+	}
+	cfg.Created = v1.Time{Time: created}
+	for i := range cfg.History {
+		if cfg.History[i].Created.IsZero() {
+			cfg.History[i].Created = v1.Time{Time: created}
+		}
+	}
+	if cfg.OS == "" {
+		cfg.OS, cfg.Architecture, cfg.Variant = r.ps.Platform.OS, r.ps.Platform.Architecture, r.ps.Platform.Variant
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	bi.cfg, bi.rawCfg = cfg, raw
+	m.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(raw)), Digest: bi.cfgDigest()}
+	if len(b.opts.Annotations) > 0 {
+		m.Annotations = maps.Clone(b.opts.Annotations)
+	}
+	if bi.manifest, err = json.Marshal(m); err != nil {
+		return nil, err
+	}
+	img, err := partial.CompressedToImage(bi)
+	if err != nil {
+		return nil, err
+	}
+	bi.img = img
+	return bi, nil
+}
+
+// platformString names an image's platform.
+func (i *builtImage) platformString() string { return plan.FormatPlatform(i.platform) }

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hoistci/hoist/internal/imagetest"
+	"github.com/hoistci/hoist/internal/store"
+)
+
+// buildEnv is a fresh local store holding busybox, and the environment
+// that points hoist at it.
+func buildEnv(t *testing.T) (home string, env map[string]string) {
+	t.Helper()
+	home = t.TempDir()
+	st, err := store.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.WriteImage(context.Background(), imagetest.Busybox(t), "busybox"); err != nil {
+		t.Fatal(err)
+	}
+	return home, map[string]string{"HOIST_HOME": home}
+}
+
+func metadata(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestBuildLocalStoreAndCache(t *testing.T) {
+	_, env := buildEnv(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nWORKDIR /app\nCOPY src/ ./src/\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n")
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello\n")
+	writeFile(t, filepath.Join(dir, "src", "a.go"), "package a\n")
+	meta := filepath.Join(t.TempDir(), "meta.json")
+
+	r := hoist(t, dir, "", env, "build", "-t", "app:dev", "--progress", "plain", "--metadata-file", meta, ".")
+	if r.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	m := metadata(t, meta)
+	if m["hoist.cache.misses"] != 3.0 || m["hoist.cache.hits"] != 0.0 {
+		t.Fatalf("first build: %v", m)
+	}
+	if !strings.Contains(r.stderr, "COPY hello.txt /") || !strings.Contains(r.stderr, "DONE") {
+		t.Errorf("plain progress lacks the steps:\n%s", r.stderr)
+	}
+	// Unchanged: everything cached, same digest.
+	r2 := hoist(t, dir, "", env, "build", "-t", "app:dev", "--progress", "plain", "--metadata-file", meta, ".")
+	m2 := metadata(t, meta)
+	if r2.code != 0 || m2["hoist.cache.hits"] != 3.0 || m2["hoist.cache.misses"] != 0.0 {
+		t.Fatalf("rebuild: exit %d %v\n%s", r2.code, m2, r2.stderr)
+	}
+	if !strings.Contains(r2.stderr, "CACHED") {
+		t.Errorf("rebuild progress has no CACHED:\n%s", r2.stderr)
+	}
+	// One file changed: only its COPY and what follows is rebuilt.
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello again\n")
+	hoist(t, dir, "", env, "build", "-t", "app:dev", "--progress", "quiet", "--metadata-file", meta, ".")
+	m3 := metadata(t, meta)
+	if m3["hoist.cache.hits"] != 2.0 || m3["hoist.cache.misses"] != 1.0 {
+		t.Fatalf("one-file change: %v", m3)
+	}
+	if m3["containerimage.digest"] == m["containerimage.digest"] {
+		t.Fatal("the digest did not change with the content")
+	}
+}
+
+func TestBuildReproducible(t *testing.T) {
+	_, env := buildEnv(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nCOPY . /app/\n")
+	writeFile(t, filepath.Join(dir, "a.txt"), "a\n")
+	env["SOURCE_DATE_EPOCH"] = "1700000000"
+	digest := func() string {
+		r := hoist(t, dir, "", env, "build", "-q", "--no-cache", ".")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	d1 := digest()
+	// Touch the file: a new mtime, the same content.
+	if err := os.Chtimes(filepath.Join(dir, "a.txt"), nowPlus(3600), nowPlus(3600)); err != nil {
+		t.Fatal(err)
+	}
+	if d2 := digest(); d1 != d2 {
+		t.Fatalf("with SOURCE_DATE_EPOCH the digest changed: %s then %s", d1, d2)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	_, env := buildEnv(t)
+	cases := []struct {
+		name, dockerfile string
+		args             []string
+		code             int
+		want             string
+	}{
+		{"syntax", "FROM busybox\nCOPY\n", nil, 2, "Dockerfile:2"},
+		{"missing source", "FROM busybox\nCOPY nope.txt /\n", nil, 2, "Dockerfile:2"},
+		{"unknown from", "FROM busybox\nCOPY --from=nowhere /x /\n", nil, 3, "nowhere"},
+		{"unknown target", "FROM busybox AS a\n", []string{"--target", "b"}, 2, `target stage "b" could not be found`},
+		{"bad platform", "FROM busybox\n", []string{"--platform", "linux"}, 2, "--platform"},
+		{"escape", "FROM busybox\nCOPY ../x /\n", nil, 2, "Dockerfile:2"},
+		{"run", "FROM busybox\nRUN echo hi\n", nil, 3, "Dockerfile:2"},
+		{"unreachable", "FROM 127.0.0.1:1/nothing:1\n", nil, 3, "127.0.0.1:1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "Dockerfile"), c.dockerfile)
+			args := append([]string{"build", "--progress", "quiet"}, c.args...)
+			r := hoist(t, dir, "", env, append(args, ".")...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, want %d; stderr should contain %q:\n%s", r.code, c.code, c.want, r.stderr)
+			}
+		})
+	}
+}
+
+// randomTree writes n files of size bytes of random content under dir.
+func randomTree(t testing.TB, dir string, n, size int) {
+	t.Helper()
+	buf := make([]byte, size)
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%50), fmt.Sprintf("f%04d.bin", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rand.Read(buf)
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBuildRegistryPodmanSkopeo pushes to the real registry, runs the
+// image with podman, loads the docker archive with podman and inspects
+// the OCI layout with skopeo; then a fresh store rebuilds from the
+// registry cache without downloading a layer.
+func TestBuildRegistryPodmanSkopeo(t *testing.T) {
+	reg := imagetest.RealRegistry(t, true)
+	base := imagetest.Push(t, imagetest.Busybox(t), reg+"/hoist-test/busybox:1")
+	_, env := buildEnv(t)
+	env["SOURCE_DATE_EPOCH"] = "1700000000"
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM "+base+"\nCOPY data/ /app/data/\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n")
+	writeFile(t, filepath.Join(dir, "hello.txt"), "hello from hoist\n")
+	randomTree(t, filepath.Join(dir, "data"), 40, 4096)
+	ref := reg + "/hoist-test/app:1"
+	cacheRef := reg + "/hoist-test/app:cache"
+	meta := filepath.Join(t.TempDir(), "meta.json")
+	r := hoist(t, dir, "", env, "build", "-t", ref, "--push", "--cache-to", "type=registry,ref="+cacheRef+",mode=max", "--metadata-file", meta, "--progress", "plain", ".")
+	if r.code != 0 {
+		t.Fatalf("build --push: exit %d\n%s", r.code, r.stderr)
+	}
+	digest := metadata(t, meta)["containerimage.digest"].(string)
+
+	if _, err := exec.LookPath("skopeo"); err == nil {
+		out, err := exec.Command("skopeo", "inspect", "--tls-verify=false", "docker://"+ref).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), digest) {
+			t.Errorf("skopeo inspect: %v\n%s", err, out)
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Error("skopeo is not installed")
+	}
+	if podman(t) {
+		out, err := exec.Command("podman", "run", "--rm", "--tls-verify=false", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", ref).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "hello from hoist") {
+			t.Errorf("podman run %s: %v\n%s", ref, err, out)
+		}
+	}
+
+	// Docker archive -> podman load; OCI layout -> skopeo.
+	out := t.TempDir()
+	tarPath := filepath.Join(out, "app.tar")
+	ociDir := filepath.Join(out, "oci")
+	r = hoist(t, dir, "", env, "build", "-t", "hoist-test/loaded:1", "-o", "type=docker,dest="+tarPath, "-o", "type=oci,dest="+ociDir, "--progress", "quiet", ".")
+	if r.code != 0 {
+		t.Fatalf("build -o docker,oci: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := exec.LookPath("skopeo"); err == nil {
+		if b, err := exec.Command("skopeo", "inspect", "oci:"+ociDir).CombinedOutput(); err != nil {
+			t.Errorf("skopeo inspect oci: %v\n%s", err, b)
+		}
+	}
+	if podman(t) {
+		if b, err := exec.Command("podman", "load", "-i", tarPath).CombinedOutput(); err != nil {
+			t.Errorf("podman load: %v\n%s", err, b)
+		} else {
+			b, err := exec.Command("podman", "run", "--rm", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "localhost/hoist-test/loaded:1").CombinedOutput()
+			if err != nil || !strings.Contains(string(b), "hello from hoist") {
+				t.Errorf("podman run of the loaded image: %v\n%s", err, b)
+			}
+		}
+	}
+
+	// A fresh machine: empty store, the registry cache answers every step.
+	_, env2 := buildEnv(t)
+	env2["SOURCE_DATE_EPOCH"] = env["SOURCE_DATE_EPOCH"]
+	r = hoist(t, dir, "", env2, "build", "-t", ref, "--push", "--cache-from", "type=registry,ref="+cacheRef, "--metadata-file", meta, "--progress", "plain", ".")
+	if r.code != 0 {
+		t.Fatalf("cached build: exit %d\n%s", r.code, r.stderr)
+	}
+	m := metadata(t, meta)
+	if m["hoist.cache.misses"] != 0.0 || m["hoist.cache.hits"] != 2.0 {
+		t.Errorf("fresh store with --cache-from: %v\n%s", m, r.stderr)
+	}
+	if m["hoist.bytes.pushed"] != 0.0 {
+		t.Errorf("a fully cached push uploaded %v bytes", m["hoist.bytes.pushed"])
+	}
+	if d := m["hoist.bytes.downloaded"].(float64); d > 16<<10 {
+		t.Errorf("a fully cached build downloaded %v bytes (only manifests and configs expected)", d)
+	}
+	if m["containerimage.digest"] != digest {
+		t.Errorf("rebuild from cache gave %v, first build %s", m["containerimage.digest"], digest)
+	}
+}
+
+// podman reports whether podman can be used (as root); under CI it must.
+func podman(t *testing.T) bool {
+	t.Helper()
+	if _, err := exec.LookPath("podman"); err != nil || os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Error("podman is not installed or not root")
+		}
+		return false
+	}
+	return true
+}
+
+func nowPlus(sec int) time.Time { return time.Now().Add(time.Duration(sec) * time.Second) }
