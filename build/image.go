@@ -103,8 +103,36 @@ func (b *builder) assemble(r *stageRun) (*builtImage, error) {
 	if err != nil {
 		return nil, err
 	}
-	bi.img = img
+	bi.img = &sourceLayersImage{Image: img, bi: bi}
 	return bi, nil
+}
+
+// sourceLayersImage hands out the layers exactly as their sources give
+// them: partial's wrapper would hide that a registry layer is mountable,
+// and a push would then download and upload a base layer the target
+// registry could mount.
+type sourceLayersImage struct {
+	v1.Image
+	bi *builtImage
+}
+
+func (i *sourceLayersImage) Layers() ([]v1.Layer, error) {
+	out := make([]v1.Layer, 0, len(i.bi.order))
+	for _, l := range i.bi.order {
+		layer, err := l.open()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, layer)
+	}
+	return out, nil
+}
+
+func (i *sourceLayersImage) LayerByDigest(h v1.Hash) (v1.Layer, error) {
+	if l, ok := i.bi.layers[h]; ok {
+		return l.open()
+	}
+	return i.Image.LayerByDigest(h)
 }
 
 // platformString names an image's platform.

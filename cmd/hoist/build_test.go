@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/hoistci/hoist/internal/imagetest"
 	"github.com/hoistci/hoist/internal/store"
@@ -249,3 +255,67 @@ func podman(t *testing.T) bool {
 }
 
 func nowPlus(sec int) time.Time { return time.Now().Add(time.Duration(sec) * time.Second) }
+
+func TestBuildPlatformsLocalCacheAndURL(t *testing.T) {
+	_, env := buildEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("downloaded\n"))
+	}))
+	defer srv.Close()
+	sum := sha256.Sum256([]byte("downloaded\n"))
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM scratch\nARG TARGETARCH\nCOPY a.txt /a-${TARGETARCH}.txt\n"+
+		"ADD --checksum=sha256:"+hex.EncodeToString(sum[:])+" "+srv.URL+"/file.txt /dl/\n")
+	writeFile(t, filepath.Join(dir, "a.txt"), "a\n")
+	out := t.TempDir()
+	cacheDir := filepath.Join(out, "cache")
+	r := hoist(t, dir, "", env, "build", "--progress", "quiet", "--platform", "linux/amd64,linux/arm64",
+		"-o", "type=oci,dest="+filepath.Join(out, "oci"), "--cache-to", "type=local,dest="+cacheDir, ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	idx, err := layout.ImageIndexFromPath(filepath.Join(out, "oci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _ := idx.IndexManifest()
+	inner, err := idx.ImageIndex(im.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := inner.IndexManifest()
+	var plats []string
+	for _, d := range m.Manifests {
+		plats = append(plats, d.Platform.String())
+	}
+	if strings.Join(plats, " ") != "linux/amd64 linux/arm64" {
+		t.Fatalf("index platforms %v", plats)
+	}
+	// The rootfs of one platform, written to a directory.
+	rootfs := filepath.Join(out, "rootfs")
+	r = hoist(t, dir, "", env, "build", "--progress", "quiet", "--platform", "linux/arm64", "-o", "type=local,dest="+rootfs, ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for p, want := range map[string]string{"a-arm64.txt": "a\n", "dl/file.txt": "downloaded\n"} {
+		if b, err := os.ReadFile(filepath.Join(rootfs, p)); err != nil || string(b) != want {
+			t.Errorf("%s: %q %v", p, b, err)
+		}
+	}
+	// A fresh store finds every layer in the local cache directory.
+	_, env2 := buildEnv(t)
+	meta := filepath.Join(out, "meta.json")
+	r = hoist(t, dir, "", env2, "build", "--progress", "quiet", "--platform", "linux/amd64", "--cache-from", "type=local,src="+cacheDir, "--metadata-file", meta, ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if m := metadata(t, meta); m["hoist.cache.hits"] != 2.0 || m["hoist.cache.misses"] != 0.0 {
+		t.Errorf("local cache: %v", m)
+	}
+	// A wrong checksum is refused.
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM scratch\nADD --checksum=sha256:"+strings.Repeat("0", 64)+" "+srv.URL+"/file.txt /dl/\n")
+	r = hoist(t, dir, "", env, "build", "--progress", "quiet", ".")
+	if r.code == 0 || !strings.Contains(r.stderr, "Dockerfile:2") {
+		t.Errorf("wrong checksum: exit %d\n%s", r.code, r.stderr)
+	}
+}
