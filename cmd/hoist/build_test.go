@@ -129,6 +129,9 @@ func TestBuildErrors(t *testing.T) {
 		{"escape", "FROM busybox\nCOPY ../x /\n", nil, 2, "Dockerfile:2"},
 		{"run", "FROM busybox\nRUN echo hi\n", nil, 3, "Dockerfile:2"},
 		{"unreachable", "FROM 127.0.0.1:1/nothing:1\n", nil, 3, "127.0.0.1:1"},
+		{"load without daemon", "FROM busybox\n", []string{"--load"}, 2, "no Docker daemon is reachable"},
+		{"bad output", "FROM busybox\n", []string{"-o", "type=zip"}, 2, "--output"},
+		{"bad cache", "FROM busybox\n", []string{"--cache-to", "type=gha"}, 2, "--cache-to"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,102 @@
+package build_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hoistci/hoist/build"
+	"github.com/hoistci/hoist/internal/store"
+)
+
+// TestCacheKeys checks the cache against kaniko's known bugs (DESIGN.md
+// §4.2): every change that changes a step's result changes its key, and
+// nothing else does.
+func TestCacheKeys(t *testing.T) {
+	type change struct {
+		name string
+		// edit changes the context or the Dockerfile; args are the build
+		// args of the second build.
+		edit func(t *testing.T, dir string)
+		args map[string]string
+		// hits and misses of the second build (keys are cumulative: a
+		// changed step also rebuilds the steps after it in its stage).
+		hits, misses int
+	}
+	const dockerfile = "FROM scratch AS src\nCOPY gen/ /gen/\n\nFROM scratch\nARG DEST=/app\nCOPY files/ ${DEST}/\nCOPY --from=src /gen/ /gen/\n"
+	write := func(t *testing.T, dir, rel, content string) {
+		t.Helper()
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []change{
+		{name: "nothing changed", edit: func(*testing.T, string) {}, hits: 3},
+		{name: "mtime only", edit: func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "files", "a.txt")
+			if err := os.Chtimes(p, farFuture, farFuture); err != nil {
+				t.Fatal(err)
+			}
+		}, hits: 3},
+		// kaniko: file paths were not part of directory hashes.
+		{name: "file renamed, same content", edit: func(t *testing.T, dir string) {
+			if err := os.Rename(filepath.Join(dir, "files", "a.txt"), filepath.Join(dir, "files", "b.txt")); err != nil {
+				t.Fatal(err)
+			}
+		}, hits: 1, misses: 2},
+		// kaniko: ARGs used by COPY were not in its key.
+		{name: "ARG used in COPY dest", edit: func(*testing.T, string) {}, args: map[string]string{"DEST": "/srv"}, hits: 1, misses: 2},
+		// kaniko: COPY --from hit the cache when the source stage changed.
+		{name: "source stage changed", edit: func(t *testing.T, dir string) {
+			write(t, dir, "gen/g.txt", "generated v2\n")
+		}, hits: 1, misses: 2},
+		{name: "mode changed", edit: func(t *testing.T, dir string) {
+			if err := os.Chmod(filepath.Join(dir, "files", "a.txt"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, hits: 1, misses: 2},
+		// Ambiguous concatenation: "ab"+"c" must not equal "a"+"bc".
+		{name: "content moved between files", edit: func(t *testing.T, dir string) {
+			write(t, dir, "files/a.txt", "ab")
+			write(t, dir, "files/z.txt", "c")
+		}, hits: 1, misses: 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "Dockerfile", dockerfile)
+			write(t, dir, "files/a.txt", "a")
+			write(t, dir, "files/z.txt", "bc")
+			write(t, dir, "gen/g.txt", "generated\n")
+			st, err := store.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := build.Options{ContextDir: dir, Store: st}
+			first, err := build.Build(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.CacheMisses != 3 {
+				t.Fatalf("first build: %d misses, want 3", first.CacheMisses)
+			}
+			c.edit(t, dir)
+			opts.BuildArgs = c.args
+			second, err := build.Build(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second.CacheHits != c.hits || second.CacheMisses != c.misses {
+				t.Fatalf("second build: %d hits, %d misses; want %d, %d", second.CacheHits, second.CacheMisses, c.hits, c.misses)
+			}
+		})
+	}
+}
+
+var farFuture = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
