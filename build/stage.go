@@ -280,7 +280,8 @@ func (r *stageRun) addLayer(l layerRef) {
 }
 
 // applyLayer advances t by one layer: its entries when known, else its
-// blob.
+// blob. A blob that is not in the local store yet is first saved there, so
+// a base layer is downloaded once per store, not once per build.
 func (b *builder) applyLayer(t *buildfs.Tree, l layerRef) error {
 	if l.entries != nil {
 		for _, e := range l.entries {
@@ -288,13 +289,23 @@ func (b *builder) applyLayer(t *buildfs.Tree, l layerRef) error {
 		}
 		return nil
 	}
-	return b.reader.Apply(t, func() (io.ReadCloser, error) {
+	st := b.opts.Store
+	if !st.HasBlob(l.desc.Digest) {
 		layer, err := l.open()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return layer.Compressed()
-	})
+		rc, err := layer.Compressed()
+		if err != nil {
+			return err
+		}
+		_, _, err = st.WriteBlob(b.ctx, rc, l.desc.Digest)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("saving layer %s in the local store: %w", l.desc.Digest, err)
+		}
+	}
+	return b.reader.Apply(t, func() (io.ReadCloser, error) { return st.Blob(l.desc.Digest) })
 }
 
 // workdirStep creates the WORKDIR directory (and its parents) owned by

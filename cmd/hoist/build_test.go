@@ -322,3 +322,23 @@ func TestBuildPlatformsLocalCacheAndURL(t *testing.T) {
 		t.Errorf("wrong checksum: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestBuildAuthFailure: a registry that refuses the credentials gives an
+// explained error (exit 3) naming the registry and how to log in.
+func TestBuildAuthFailure(t *testing.T) {
+	_, env := buildEnv(t)
+	env["DOCKER_CONFIG"] = t.TempDir()
+	env["REGISTRY_AUTH_FILE"] = filepath.Join(t.TempDir(), "auth.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM "+host+"/private/base:1\n")
+	r := hoist(t, dir, "", env, "build", "--progress", "quiet", ".")
+	if r.code != 3 || !strings.Contains(r.stderr, "authentication to "+host+" failed") || !strings.Contains(r.stderr, "Dockerfile:1") {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+}
