@@ -29,6 +29,9 @@ type stageState struct {
 	// buildArgs are the ARGs declared so far, with those of the base
 	// stage (dispatchState.init), for RUN's history.
 	buildArgs []argValue
+	// env is the LLB state's environment, what RUN executes with: the
+	// image's ENV plus every ARG with a value (dispatchArg's AddEnv).
+	env []string
 }
 
 type argValue struct {
@@ -71,6 +74,15 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 	if _, ok := shell.EnvsFromSlice(st.cfg.Config.Env).Get("PATH"); !ok && s.Platform.OS != "windows" {
 		st.cfg.Config.Env = append(st.cfg.Config.Env, "PATH="+system.DefaultPathEnv(s.Platform.OS))
 	}
+	// The state starts from the base stage's (its ARGs included), then the
+	// image configuration's ENV is set again over it.
+	if s.Base.Stage != nil {
+		st.env = slices.Clone(p.finalEnv[s.Base.Stage])
+	}
+	for _, e := range st.cfg.Config.Env {
+		k, v, _ := strings.Cut(e, "=")
+		st.env = addEnv(st.env, k, v)
+	}
 	if wd := st.cfg.Config.WorkingDir; wd != "" {
 		n, err := system.NormalizeWorkdir("", wd, s.Platform.OS)
 		if err != nil {
@@ -97,6 +109,7 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 			return errAt(f, step.Instruction.LineRange(), "%s: %v", strings.ToUpper(step.Instruction.Name), err)
 		}
 		step.Config = st.cfg.Config.DeepCopy()
+		step.Env = slices.Clone(st.env)
 	}
 	// History pointers taken while the history grew may point into an
 	// older array: point them at the final one.
@@ -118,6 +131,10 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 		p.finalArgs = map[*Stage][]argValue{}
 	}
 	p.finalArgs[s] = st.buildArgs
+	if p.finalEnv == nil {
+		p.finalEnv = map[*Stage][]string{}
+	}
+	p.finalEnv[s] = st.env
 	return nil
 }
 
@@ -239,6 +256,7 @@ func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *doc
 		for _, e := range cmd.Env {
 			msg += " " + e.String()
 			c.Env = addEnv(c.Env, e.Key, e.Value)
+			st.env = addEnv(st.env, e.Key, e.Value)
 		}
 		commit(st, step, msg, false, false)
 	case *instructions.LabelCommand: // dispatchLabel
@@ -340,6 +358,9 @@ func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *doc
 		for _, d := range scopes.Definitions(in) {
 			av := argValue{key: d.Var.Name, value: d.Var.Value, hasValue: d.HasValue || dockerfile.NonEnvArgs[d.Var.Name] && d.Var.Value != ""}
 			st.buildArgs = append(st.buildArgs, av)
+			if av.hasValue && !dockerfile.NonEnvArgs[av.key] {
+				st.env = addEnv(st.env, av.key, av.value)
+			}
 			part := av.key
 			if av.hasValue && !isProxyArg(av.key) {
 				part += "=" + av.value

@@ -100,6 +100,10 @@ type Step struct {
 	// Config is the image configuration after the step: what a RUN, COPY
 	// or WORKDIR executes with (env, user, working directory, shell).
 	Config *v1.Config `json:"-"`
+	// Env is the environment a RUN executes with: the image's ENV and the
+	// ARGs with a value, in BuildKit's order (dispatchArg adds them to the
+	// build state, not to the image).
+	Env []string `json:"-"`
 }
 
 // Error is a plan error at a place in the Dockerfile.
@@ -251,6 +255,8 @@ type planner struct {
 	configs map[*dockerfile.Stage]*v1.ConfigFile
 	// finalArgs are the ARGs a dispatched stage ends with.
 	finalArgs map[*Stage][]argValue
+	// finalEnv is the state environment a dispatched stage ends with.
+	finalEnv map[*Stage][]string
 	// triggerScope is the scope the stage being dispatched starts with,
 	// where its ONBUILD triggers are expanded.
 	triggerScope *dockerfile.Scope
