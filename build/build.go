@@ -83,6 +83,12 @@ type Options struct {
 	// DockerLoad loads a docker archive into a Docker daemon (--load);
 	// nil means no daemon is reachable.
 	DockerLoad func(ctx context.Context, archive io.Reader) error
+	// Runtime executes RUN: "" (the built-in sandbox), or an OCI runtime
+	// binary ("runc", "crun", or a path).
+	Runtime string
+	// Secrets and SSH are what RUN --mount=type=secret|ssh may use.
+	Secrets []Secret
+	SSH     []SSH
 	// Stdout receives outputs whose destination is "-".
 	Stdout io.Writer
 	// Now is the clock (tests); nil is time.Now.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,6 +27,8 @@ type caseOptions struct {
 	Platform   string            `json:"platform"`
 	Labels     map[string]string `json:"labels"`
 	Dockerfile string            `json:"dockerfile"`
+	// Secrets are --secret values: id -> content.
+	Secrets map[string]string `json:"secrets"`
 }
 
 // TestConformance builds every case of testdata/conformance and compares
@@ -48,11 +51,38 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cases with RUN also run through runc when it is installed.
+	runtimes := []string{""}
+	if _, err := osexec.LookPath("runc"); err == nil && os.Geteuid() == 0 {
+		runtimes = append(runtimes, "runc")
+	} else if os.Getenv("CI") == "true" {
+		t.Error("runc is not installed: the RUN cases cannot run through it")
+	}
 	for _, dir := range dirs {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			continue
 		}
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+		df, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+		for _, rt := range runtimes {
+			if rt != "" && !strings.Contains(string(df), "RUN ") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, "skip-"+rt+".txt")); rt != "" && err == nil {
+				continue // the file says why this case cannot run there
+			}
+			name := filepath.Base(dir)
+			if rt != "" {
+				name += "/" + rt
+			}
+			conformanceCase(t, name, dir, rt, base, baseTree, r)
+		}
+	}
+}
+
+func conformanceCase(t *testing.T, name, dir, runtime string, base v1.Image, baseTree *buildfs.Tree, r *layer.Reader) {
+	ctx := context.Background()
+	{
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			if why, err := os.ReadFile(filepath.Join(dir, "known-gap.txt")); err == nil {
 				t.Skipf("known gap: %s", strings.TrimSpace(string(why)))
@@ -87,6 +117,14 @@ func TestConformance(t *testing.T) {
 			opts := build.Options{
 				ContextDir: ctxDir, Dockerfile: df, Store: st, Target: co.Target,
 				BuildArgs: co.Args, Labels: co.Labels, Tags: []string{"conformance/case:test"},
+				Runtime: runtime,
+			}
+			for id, content := range co.Secrets {
+				f := filepath.Join(t.TempDir(), id)
+				if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				opts.Secrets = append(opts.Secrets, build.Secret{ID: id, File: f})
 			}
 			if co.Platform != "" {
 				opts.Platforms = []string{co.Platform}
@@ -215,13 +253,26 @@ func describe(t *testing.T, r *layer.Reader, img, base v1.Image, baseTree *build
 	if len(cf.RootFS.DiffIDs) == 0 || cf.RootFS.DiffIDs[0] != bcf.RootFS.DiffIDs[0] {
 		baseTree = buildfs.NewTree()
 	}
+	// Every path of the result that differs from the base, and "- path"
+	// for a base path the build deleted, in path order.
+	type line struct{ path, text string }
+	var lines []line
 	for _, p := range tree.Paths() {
 		e, _ := tree.Lstat(p)
-		line := fileLine(t, e)
-		if be, err := baseTree.Lstat(p); err == nil && fileLine(t, be) == line {
+		l := fileLine(t, e)
+		if be, err := baseTree.Lstat(p); err == nil && fileLine(t, be) == l {
 			continue
 		}
-		b.WriteString(line + "\n")
+		lines = append(lines, line{p, l})
+	}
+	for _, p := range baseTree.Paths() {
+		if _, err := tree.Lstat(p); err != nil {
+			lines = append(lines, line{p, "- " + p})
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return strings.Compare(a.path, b.path) })
+	for _, l := range lines {
+		b.WriteString(l.text + "\n")
 	}
 	return b.String()
 }

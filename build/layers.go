@@ -94,7 +94,24 @@ func (b *builder) miss() {
 // commitLayer writes a step's entries as a layer into the store, records
 // it in the local cache and adds it to the stage.
 func (b *builder) commitLayer(r *stageRun, i int, key cache.Key, entries []*buildfs.Entry) error {
+	return b.commitLayerWith(r, i, key, entries, true)
+}
+
+// commitLayerWith is commitLayer; keep says whether the entries may
+// advance the stage's tree directly (false when they hold whiteouts).
+func (b *builder) commitLayerWith(r *stageRun, i int, key cache.Key, entries []*buildfs.Entry, keep bool) error {
 	b.miss()
+	if keep {
+		// Parent directories that exist below go into the layer with their
+		// metadata (as BuildKit's differ writes them): a layer extracted on
+		// its own must not imply them as 0755 root directories.
+		r.mu.Lock()
+		t := r.tree
+		r.mu.Unlock()
+		if t != nil {
+			entries = withParents(entries, t)
+		}
+	}
 	l, err := layer.Write(b.ctx, entries, layer.WriteOptions{Compression: b.opts.Compression, Epoch: b.opts.Epoch, TempDir: b.tmp})
 	if err != nil {
 		return err
@@ -115,7 +132,11 @@ func (b *builder) commitLayer(r *stageRun, i int, key cache.Key, entries []*buil
 		return fmt.Errorf("recording the layer in the local cache: %w", err)
 	}
 	diffID := l.DiffID
-	ref := layerRef{desc: desc, diffID: diffID, entries: entries, hist: r.hist[i], key: key,
+	kept := entries
+	if !keep {
+		kept = nil
+	}
+	ref := layerRef{desc: desc, diffID: diffID, entries: kept, hist: r.hist[i], key: key,
 		open: func() (v1.Layer, error) { return b.opts.Store.Layer(desc, diffID) }}
 	b.mu.Lock()
 	b.records[key] = cache.Record{Key: key, Layer: desc, DiffID: diffID, Created: rec.Created}
@@ -124,7 +145,7 @@ func (b *builder) commitLayer(r *stageRun, i int, key cache.Key, entries []*buil
 	r.addLayer(ref)
 	r.key = key
 	r.mu.Lock()
-	if r.tree != nil && r.treeN == len(r.layers)-1 {
+	if keep && r.tree != nil && r.treeN == len(r.layers)-1 {
 		for _, e := range entries {
 			r.tree.Put(e)
 		}
@@ -138,4 +159,26 @@ func (b *builder) commitLayer(r *stageRun, i int, key cache.Key, entries []*buil
 // image's /etc/passwd and /etc/group.
 func resolveUser(t buildfs.FS, user string) (int, int, error) {
 	return fileop.ResolveOwner(t, user)
+}
+
+// withParents adds to entries the ancestors of every entry that t holds
+// and entries lack.
+func withParents(entries []*buildfs.Entry, t buildfs.FS) []*buildfs.Entry {
+	have := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		have[e.Path] = true
+	}
+	out := entries
+	for _, e := range entries {
+		for p := parentDir(e.Path); p != "."; p = parentDir(p) {
+			if have[p] {
+				continue
+			}
+			have[p] = true
+			if pe, err := t.Lstat(p); err == nil && pe.IsDir() {
+				out = append(out, pe)
+			}
+		}
+	}
+	return out
 }

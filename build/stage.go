@@ -13,6 +13,7 @@ import (
 
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
+	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/plan"
 )
 
@@ -45,6 +46,9 @@ type stageRun struct {
 	key    cache.Key
 	// hist maps the stage's steps to their history index (-1: none).
 	hist []int
+
+	// runs are all the stage runs of the platform (for --from lookups).
+	runs map[*plan.Stage]*stageRun
 
 	mu    sync.Mutex
 	tree  *buildfs.Tree
@@ -79,7 +83,7 @@ func (b *builder) buildPlatform(platform string, multi bool) (*builtImage, error
 	}
 	runs := map[*plan.Stage]*stageRun{}
 	for _, s := range p.Stages {
-		r := &stageRun{ps: s, done: make(chan struct{})}
+		r := &stageRun{ps: s, done: make(chan struct{}), runs: runs}
 		r.prefix = "["
 		if len(b.df.Stages) > 1 {
 			r.prefix = "[" + s.Name + " "
@@ -280,8 +284,7 @@ func (r *stageRun) addLayer(l layerRef) {
 }
 
 // applyLayer advances t by one layer: its entries when known, else its
-// blob. A blob that is not in the local store yet is first saved there, so
-// a base layer is downloaded once per store, not once per build.
+// blob (saved in the local store first).
 func (b *builder) applyLayer(t *buildfs.Tree, l layerRef) error {
 	if l.entries != nil {
 		for _, e := range l.entries {
@@ -289,23 +292,33 @@ func (b *builder) applyLayer(t *buildfs.Tree, l layerRef) error {
 		}
 		return nil
 	}
-	st := b.opts.Store
-	if !st.HasBlob(l.desc.Digest) {
-		layer, err := l.open()
-		if err != nil {
-			return err
-		}
-		rc, err := layer.Compressed()
-		if err != nil {
-			return err
-		}
-		_, _, err = st.WriteBlob(b.ctx, rc, l.desc.Digest)
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("saving layer %s in the local store: %w", l.desc.Digest, err)
-		}
+	if err := b.ensureBlob(l); err != nil {
+		return err
 	}
+	st := b.opts.Store
 	return b.reader.Apply(t, func() (io.ReadCloser, error) { return st.Blob(l.desc.Digest) })
+}
+
+// ensureBlob saves a layer's blob in the local store when it is not there
+// yet, so a base layer is downloaded once per store, not once per build.
+func (b *builder) ensureBlob(l layerRef) error {
+	st := b.opts.Store
+	if st.HasBlob(l.desc.Digest) {
+		return nil
+	}
+	layer, err := l.open()
+	if err != nil {
+		return err
+	}
+	rc, err := layer.Compressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, _, err := st.WriteBlob(b.ctx, rc, l.desc.Digest); err != nil {
+		return fmt.Errorf("saving layer %s in the local store: %w", l.desc.Digest, err)
+	}
+	return nil
 }
 
 // workdirStep creates the WORKDIR directory (and its parents) owned by
@@ -391,6 +404,7 @@ func (b *builder) runStep(r *stageRun, i int, step *plan.Step, name string, cmd 
 	h.Strings("cmdline", cmd.CmdLine)
 	h.String("shell", strconv.FormatBool(cmd.PrependShell))
 	h.Strings("env", c.Env)
+	h.Strings("state-env", step.Env)
 	h.String("user", c.User)
 	h.String("workdir", c.WorkingDir)
 	h.Strings("shellcmd", c.Shell)
@@ -401,7 +415,7 @@ func (b *builder) runStep(r *stageRun, i int, step *plan.Step, name string, cmd 
 	h.Strings("flags", flags)
 	h.String("platform", plan.FormatPlatform(r.ps.Platform))
 	key := h.Sum()
-	_, done := b.vertex(name)
+	id, done := b.vertex(name)
 	if l, ok := b.lookup(key); ok {
 		l.hist = r.hist[i]
 		r.addLayer(l)
@@ -409,9 +423,17 @@ func (b *builder) runStep(r *stageRun, i int, step *plan.Step, name string, cmd 
 		done(true, nil)
 		return nil
 	}
-	err := errors.New("executing RUN is not available yet in hoist's native builder, and this step is in no cache; " +
-		"build it with a cache that holds it (--cache-from), or keep the RUN steps in a base image until RUN support lands")
+	upper, cleanup, err := b.execRun(r, i, step, cmd, id)
+	if err == nil {
+		var entries []*buildfs.Entry
+		entries, err = layer.DiffEntries(upper)
+		if err == nil {
+			// The entries hold whiteouts: the stage's tree advances from
+			// the blob, which applies them.
+			err = b.commitLayerWith(r, i, key, entries, false)
+		}
+	}
+	cleanup()
 	done(false, err)
-	b.miss()
 	return err
 }

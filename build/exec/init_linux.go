@@ -192,12 +192,35 @@ func setupRoot(is *initSpec) error {
 	if err := unix.Chdir("/"); err != nil {
 		return err
 	}
-	// BuildKit creates a missing working directory, and it is part of the
-	// layer.
-	if err := os.MkdirAll(is.Cwd, 0o755); err != nil {
+	// BuildKit creates a missing working directory owned by the user the
+	// command runs as (runcexecutor: MkdirAllAndChown), and it is part of
+	// the layer.
+	if err := mkdirAllOwned(is.Cwd, int(is.UID), int(is.GID)); err != nil {
 		return fmt.Errorf("create the working directory: %w", err)
 	}
 	return nil
+}
+
+// mkdirAllOwned creates p and its missing parents (0755), chowning each
+// directory it creates (not the existing ones) to uid:gid.
+func mkdirAllOwned(p string, uid, gid int) error {
+	p = filepath.Clean("/" + p)
+	if st, err := os.Stat(p); err == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("%s exists and is not a directory", p)
+		}
+		return nil
+	}
+	if err := mkdirAllOwned(filepath.Dir(p), uid, gid); err != nil {
+		return err
+	}
+	if err := os.Mkdir(p, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if err := os.Chmod(p, 0o755); err != nil {
+		return err
+	}
+	return os.Lchown(p, uid, gid)
 }
 
 // mountOverlay mounts an overlay at root. The layer paths go through short

@@ -121,7 +121,7 @@ func (r *Runtime) runLocked(ctx context.Context, s Spec, cfg *specs.Spec) (err e
 	}
 	mounted = true
 
-	if err := rtMkdirAllInRoot(rootfs, cfg.Process.Cwd); err != nil {
+	if err := rtMkdirAllInRoot(rootfs, cfg.Process.Cwd, int(cfg.Process.User.UID), int(cfg.Process.User.GID)); err != nil {
 		return fmt.Errorf("create the working directory %s: %w", cfg.Process.Cwd, err)
 	}
 	stubs := rtMountStubs(rootfs, rtMountTargets(cfg))
@@ -365,7 +365,7 @@ func rtUnmount(target string) error {
 
 // rtMkdirAllInRoot creates the directory p (absolute inside root) and its
 // missing parents as root:root 0755, resolving symlinks inside root.
-func rtMkdirAllInRoot(root, p string) error {
+func rtMkdirAllInRoot(root, p string, uid, gid int) error {
 	rel := strings.TrimPrefix(path.Clean("/"+p), "/")
 	if rel == "" {
 		return nil
@@ -391,6 +391,10 @@ func rtMkdirAllInRoot(root, p string) error {
 			err = unix.Mkdirat(pfd, name, 0o755)
 			if err == nil {
 				err = unix.Fchmodat(pfd, name, 0o755, 0) // whatever the umask
+			}
+			if err == nil {
+				// Owned by the user, as BuildKit's MkdirAllAndChown.
+				err = unix.Fchownat(pfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
 			}
 			unix.Close(pfd)
 			if err != nil && !errors.Is(err, unix.EEXIST) {

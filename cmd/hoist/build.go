@@ -50,6 +50,9 @@ type buildOptions struct {
 	insecure     []string
 	builder      string
 	color        string
+	runtime      string
+	secrets      []string
+	ssh          []string
 }
 
 func (a *app) newBuildCmd() *cobra.Command {
@@ -70,8 +73,8 @@ The image goes to the local store unless outputs say otherwise (see
   hoist build -t registry.example.com/app:1.2 --push --cache-from type=registry,ref=registry.example.com/app:cache .
   hoist build --platform linux/amd64,linux/arm64 -o type=oci,dest=app.tar .
 
-RUN steps are only served from caches in this version: a RUN that must execute
-fails with its line.`,
+RUN executes in a built-in Linux sandbox (namespaces and overlayfs, as root),
+or through runc/crun with --runtime.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -104,6 +107,9 @@ fails with its line.`,
 	f.StringVar(&o.compression, "compression", "gzip", "layer compression: gzip, zstd or uncompressed")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP to HOST[:PORT] (localhost and 127.0.0.1 always are)")
 	f.StringVar(&o.builder, "builder", "native", "native (in-process)")
+	f.StringVar(&o.runtime, "runtime", "", "execute RUN with an OCI runtime (runc, crun or a path) instead of the built-in sandbox")
+	f.StringArrayVar(&o.secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE | id=ID,env=VAR (repeatable)")
+	f.StringArrayVar(&o.ssh, "ssh", nil, "an SSH agent for RUN --mount=type=ssh: default | ID=SOCKET (repeatable)")
 	f.StringVar(&o.color, "color", "auto", "colour: auto, always or never")
 	return cmd
 }
@@ -181,6 +187,21 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 			return badInput("--cache-to %s: %s", s, err)
 		}
 		bo.CacheTo = append(bo.CacheTo, spec)
+	}
+	bo.Runtime = o.runtime
+	for _, v := range o.secrets {
+		sec, err := parseSecret(v, a.getenv)
+		if err != nil {
+			return badInput("--secret %s: %s", v, err)
+		}
+		bo.Secrets = append(bo.Secrets, sec)
+	}
+	for _, v := range o.ssh {
+		s, err := parseSSH(v, a.getenv)
+		if err != nil {
+			return badInput("--ssh %s: %s", v, err)
+		}
+		bo.SSH = append(bo.SSH, s)
 	}
 	epoch, err := sourceDateEpoch(o.reproducible, dir, a.getenv)
 	if err != nil {
@@ -351,4 +372,54 @@ func dockerLoader(getenv func(string) string) (func(ctx context.Context, r io.Re
 		}
 		return nil
 	}, nil
+}
+
+// parseSecret parses buildx's --secret: id=ID[,src=FILE|,env=VAR]; with
+// neither, a variable named ID, else a file named ID.
+func parseSecret(v string, getenv func(string) string) (build.Secret, error) {
+	var s build.Secret
+	for _, part := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return s, fmt.Errorf("%q: want key=value (id=ID,src=FILE or id=ID,env=VAR)", part)
+		}
+		switch k {
+		case "id":
+			s.ID = val
+		case "src", "source":
+			s.File = val
+		case "env":
+			s.Env = val
+		case "type":
+			if val != "file" && val != "env" {
+				return s, fmt.Errorf("type=%s: want file or env", val)
+			}
+		default:
+			return s, fmt.Errorf("unknown key %q: use id, src or env", k)
+		}
+	}
+	if s.ID == "" {
+		return s, errors.New("id= is required")
+	}
+	if s.File == "" && s.Env == "" {
+		if getenv(s.ID) != "" {
+			s.Env = s.ID
+		} else {
+			s.File = s.ID
+		}
+	}
+	return s, nil
+}
+
+// parseSSH parses --ssh: default (SSH_AUTH_SOCK) or ID=SOCKET[,SOCKET].
+func parseSSH(v string, getenv func(string) string) (build.SSH, error) {
+	id, paths, ok := strings.Cut(v, "=")
+	if !ok {
+		sock := getenv("SSH_AUTH_SOCK")
+		if sock == "" {
+			return build.SSH{}, errors.New("SSH_AUTH_SOCK is not set: start an agent (eval $(ssh-agent)) or give ID=SOCKET")
+		}
+		return build.SSH{ID: id, Paths: []string{sock}}, nil
+	}
+	return build.SSH{ID: id, Paths: strings.Split(paths, ",")}, nil
 }

@@ -127,7 +127,7 @@ func TestBuildErrors(t *testing.T) {
 		{"unknown target", "FROM busybox AS a\n", []string{"--target", "b"}, 2, `target stage "b" could not be found`},
 		{"bad platform", "FROM busybox\n", []string{"--platform", "linux"}, 2, "--platform"},
 		{"escape", "FROM busybox\nCOPY ../x /\n", nil, 2, "Dockerfile:2"},
-		{"run", "FROM busybox\nRUN echo hi\n", nil, 3, "Dockerfile:2"},
+		{"run fails", "FROM busybox\nRUN echo failing && exit 3\n", nil, 3, "Dockerfile:2:1: RUN: the command failed (exit code 3):\n  failing"},
 		{"unreachable", "FROM 127.0.0.1:1/nothing:1\n", nil, 3, "127.0.0.1:1"},
 		{"load without daemon", "FROM busybox\n", []string{"--load"}, 2, "no Docker daemon is reachable"},
 		{"bad output", "FROM busybox\n", []string{"-o", "type=zip"}, 2, "--output"},

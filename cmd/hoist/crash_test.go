@@ -8,12 +8,16 @@ import (
 	"testing"
 	"time"
 
+	buildexec "github.com/hoistci/hoist/build/exec"
 	"github.com/hoistci/hoist/internal/store"
 )
 
 // TestMain lets a test run the hoist binary as a child process: the test
 // binary re-executes itself with HOIST_TEST_MAIN=1 and becomes hoist.
 func TestMain(m *testing.M) {
+	if buildexec.Init() {
+		return
+	}
 	if os.Getenv("HOIST_TEST_MAIN") == "1" {
 		main()
 		return

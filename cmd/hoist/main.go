@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hoistci/hoist/build/exec"
 )
 
 // Exit codes: the contract of every command (DESIGN.md §4).
@@ -56,6 +58,11 @@ type app struct {
 }
 
 func main() {
+	// A RUN sandbox child re-executes this binary: set it up and run the
+	// command (never returns) before anything else.
+	if exec.Init() {
+		return
+	}
 	// hoist is a short-lived process whose live heap is small: collecting
 	// less often saves a fifth of the lint time (bench/README.md). GOGC
 	// still wins when set.

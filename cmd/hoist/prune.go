@@ -33,7 +33,7 @@ func (o *pruneOptions) add(cmd *cobra.Command) {
 	fl.BoolVar(&o.local, "local", false, "prune the local store ($HOIST_HOME) instead of registries")
 	fl.StringVar(&o.format, "format", "text", "output format: text or json")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --local: print what would be removed and remove nothing")
-	fl.BoolVar(&o.all, "all", false, "with --local: drop every build cache record (whatever --cache-max-age and --cache-max-size say)")
+	fl.BoolVar(&o.all, "all", false, "with --local: drop every build cache record (whatever --cache-max-age and --cache-max-size say) and every RUN snapshot not in use")
 	fl.StringVar(&o.cacheMaxAge, "cache-max-age", "168h", "with --local: drop build cache records not used for longer than this (e.g. 168h, 7d; 0 = no limit)")
 	fl.StringVar(&o.cacheMaxSize, "cache-max-size", "10GB", "with --local: drop the least recently used build cache records until the layers only the cache keeps fit in this (e.g. 10GB, 500MB, 2GiB; 0 = no limit)")
 	fl.StringVar(&o.grace, "grace", "1h", "with --local: keep unreferenced blobs written or used more recently than this, as a build in another process may still need them (0 = none, which can break builds running at the same time)")
@@ -42,7 +42,7 @@ func (o *pruneOptions) add(cmd *cobra.Command) {
 
 // localGC validates the flags of --local and turns them into GC options.
 func (o *pruneOptions) localGC() (store.GCOptions, error) {
-	opts := store.GCOptions{DryRun: o.dryRun, CacheAll: o.all, RemoveCorrupt: true}
+	opts := store.GCOptions{DryRun: o.dryRun, CacheAll: o.all, RemoveCorrupt: true, Snapshots: store.SnapshotPolicy{All: o.all}}
 	age, err := ui.ParseDuration(o.cacheMaxAge)
 	if err != nil || age < 0 {
 		return opts, badInput("--cache-max-age %q: give a duration such as 168h or 7d (0 = no limit)", o.cacheMaxAge)
@@ -78,6 +78,8 @@ func (a *app) newPruneCmd() *cobra.Command {
     have committed its image yet);
   - blobs whose content does not match their digest, with the names that
     need them (pull or build those again), and unusable cache records;
+  - RUN snapshots (extracted layers) not used for --cache-max-age and not
+    in use by a build; --all removes every one not in use;
   - temp files left by interrupted writes.
 
 A blob an image name reaches is never removed. --dry-run prints the same
@@ -133,9 +135,16 @@ type pruneLocalResult struct {
 	CacheRecords   []pruneCacheEntry `json:"cacheRecords"`
 	Blobs          []string          `json:"blobs"`
 	TempFiles      []string          `json:"tempFiles"`
+	Snapshots      []pruneSnapshot   `json:"snapshots"`
 	BytesFreed     int64             `json:"bytesFreed"`
 	KeptYoungBlobs int               `json:"keptYoungBlobs"` // unreferenced, but within --grace
 	KeptYoungBytes int64             `json:"keptYoungBytes"`
+}
+
+type pruneSnapshot struct {
+	ChainID  string `json:"chainID"`
+	Size     int64  `json:"size"`
+	LastUsed string `json:"lastUsed"`
 }
 
 type pruneCacheEntry struct {
@@ -161,6 +170,10 @@ func pruneLocalJSON(res store.GCResult, dryRun bool) pruneLocalResult {
 		out.Blobs = append(out.Blobs, b.String())
 	}
 	out.TempFiles = append(out.TempFiles, res.TempFiles...)
+	out.Snapshots = []pruneSnapshot{}
+	for _, sn := range res.Snapshots {
+		out.Snapshots = append(out.Snapshots, pruneSnapshot{ChainID: sn.ChainID.String(), Size: sn.Size, LastUsed: sn.LastUsed.UTC().Format(time.RFC3339)})
+	}
 	return out
 }
 
@@ -190,6 +203,9 @@ func (a *app) printPruneLocal(res store.GCResult, o *pruneOptions) {
 	for _, b := range res.Blobs {
 		fmt.Fprintf(a.stdout, "%s blob %s\n", verb, b)
 	}
+	for _, sn := range res.Snapshots {
+		fmt.Fprintf(a.stdout, "%s snapshot %s (%s, used %s)\n", verb, sn.ChainID.Hex[:12], ui.HumanSize(sn.Size), ui.Ago(sn.LastUsed, now))
+	}
 	for _, t := range res.TempFiles {
 		fmt.Fprintf(a.stdout, "%s temp file %s\n", verb, t)
 	}
@@ -199,6 +215,9 @@ func (a *app) printPruneLocal(res store.GCResult, o *pruneOptions) {
 	}
 	count(len(res.Blobs), "blob", "blobs")
 	count(res.CacheRecords, "cache record", "cache records")
+	if len(res.Snapshots) > 0 {
+		count(len(res.Snapshots), "snapshot", "snapshots")
+	}
 	if len(res.TempFiles) > 0 {
 		count(len(res.TempFiles), "temp file", "temp files")
 	}

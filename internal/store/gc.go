@@ -44,6 +44,10 @@ type GCOptions struct {
 	// CacheAll drops every cache record.
 	CacheAll bool
 
+	// Snapshots says which RUN snapshots to remove; the zero value
+	// removes those unused for CacheMaxAge (see SnapshotPolicy).
+	Snapshots SnapshotPolicy
+
 	// Candidates, when non-nil, limits removal to these blobs (rmi frees the
 	// image it deleted and nothing else); temp files are left alone.
 	Candidates []v1.Hash
@@ -76,7 +80,10 @@ type GCResult struct {
 	RemovedEntries []string  // index entries dropped because their blobs were corrupt
 	CacheRecords   int       // cache records dropped
 	CacheDropped   []CacheDrop
-	BytesFreed     int64 // blobs, temp files and cache record files
+	BytesFreed     int64 // blobs, temp files, cache record files and snapshots
+	// Snapshots are the RUN snapshots removed; interrupted extractions are
+	// in TempFiles.
+	Snapshots []SnapshotInfo
 
 	// KeptYoung counts unreferenced blobs kept because they were written or
 	// used within the grace period (a build in progress may need them); a
@@ -102,6 +109,18 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 		grace = DefaultGracePeriod
 	}
 	cutoff := now().Add(-grace)
+
+	// Snapshots are not reached from the index: they have their own locks
+	// and leases, and are done before taking the store lock.
+	snaps, snapTemps, snapFreed, err := s.gcSnapshots(ctx, opts, now(), grace)
+	if err != nil {
+		return res, fmt.Errorf("gc: snapshots: %w", err)
+	}
+	addSnapshots := func() {
+		res.Snapshots = snaps
+		res.TempFiles = append(res.TempFiles, snapTemps...)
+		res.BytesFreed += snapFreed
+	}
 
 	// Hashing every blob takes a while: it happens before taking the lock
 	// (blob files never change once written), so builds are not held up;
@@ -233,6 +252,7 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 		}
 	}
 	if opts.DryRun {
+		addSnapshots()
 		return res, nil
 	}
 	if len(res.RemovedEntries) > 0 {
@@ -268,6 +288,7 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 			return res, fmt.Errorf("gc: remove %s: %w", t, err)
 		}
 	}
+	addSnapshots()
 	return res, nil
 }
 

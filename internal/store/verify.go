@@ -108,5 +108,10 @@ func (s *Store) Verify(ctx context.Context) ([]Problem, error) {
 	for _, t := range temps {
 		probs = append(probs, Problem{Kind: ProblemTempFile, Path: t.rel, Detail: "left by an interrupted write; `hoist prune --local` removes it"})
 	}
+	snapProbs, err := s.verifySnapshots(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("verify: snapshots: %w", err)
+	}
+	probs = append(probs, snapProbs...)
 	return probs, nil
 }

@@ -1,0 +1,323 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/hoistci/hoist/build/buildfs"
+	"github.com/hoistci/hoist/build/exec"
+	"github.com/hoistci/hoist/build/layer"
+	"github.com/hoistci/hoist/build/plan"
+)
+
+// runMountSet is what a RUN's --mount flags become.
+type runMountSet struct {
+	mounts  []exec.Mount
+	secrets [][]byte
+	release func()
+}
+
+// runMounts prepares RUN --mount: bind (context, stage, image), cache
+// (persistent in the store), tmpfs, secret and ssh, as BuildKit's
+// dispatchRunMounts. It returns extra environment (secret env=).
+func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunCommand, cfg *v1.Config, work string) (runMountSet, []string, error) {
+	set := runMountSet{release: func() {}}
+	var releases []func()
+	set.release = func() {
+		for j := len(releases) - 1; j >= 0; j-- {
+			releases[j]()
+		}
+	}
+	var env []string
+	stageIdx := 0
+	for _, m := range instructions.GetMounts(cmd) {
+		target := m.Target
+		if target != "" && !path.IsAbs(target) {
+			target = path.Join("/", cfg.WorkingDir, target)
+		}
+		switch m.Type {
+		case instructions.MountTypeTmpfs:
+			set.mounts = append(set.mounts, exec.Mount{Type: "tmpfs", Target: target, Size: m.SizeLimit})
+		case instructions.MountTypeBind:
+			src, rel, err := b.mountSource(r, step, m, &stageIdx, work)
+			if rel != nil {
+				releases = append(releases, rel)
+			}
+			if err != nil {
+				return set, nil, err
+			}
+			if !m.ReadOnly {
+				// rw: writes are discarded (BuildKit's ForceNoOutput), never
+				// written into the context or a stage.
+				cp, err := copyTree(src, work)
+				if err != nil {
+					return set, nil, err
+				}
+				src = cp
+			}
+			set.mounts = append(set.mounts, exec.Mount{Type: "bind", Source: src, Target: target, Readonly: m.ReadOnly})
+		case instructions.MountTypeCache:
+			dir, rel, err := b.cacheMount(r, step, m, &stageIdx, work)
+			if rel != nil {
+				releases = append(releases, rel)
+			}
+			if err != nil {
+				return set, nil, err
+			}
+			set.mounts = append(set.mounts, exec.Mount{Type: "bind", Source: dir, Target: target, Readonly: m.ReadOnly})
+		case instructions.MountTypeSecret:
+			data, ok, err := b.secret(m.CacheID)
+			if err != nil {
+				return set, nil, err
+			}
+			if !ok {
+				if m.Required {
+					return set, nil, inputErr(fmt.Errorf("secret %q not found, and the RUN requires it: give it with --secret id=%s,src=FILE (or env=VAR)", m.CacheID, m.CacheID))
+				}
+				continue
+			}
+			set.secrets = append(set.secrets, data)
+			if m.Env != nil {
+				env = append(env, *m.Env+"="+string(data))
+			}
+			if m.Target == "" && m.Env != nil {
+				continue
+			}
+			if target == "" {
+				target = "/run/secrets/" + m.CacheID
+			}
+			f := filepath.Join(work, "secret-"+hashID(m.CacheID))
+			if err := os.WriteFile(f, data, 0o400); err != nil {
+				return set, nil, err
+			}
+			mode := uint32(0o400)
+			if m.Mode != nil {
+				mode = uint32(*m.Mode)
+			}
+			if err := os.Chmod(f, os.FileMode(mode)); err != nil {
+				return set, nil, err
+			}
+			uid, gid := 0, 0
+			if m.UID != nil {
+				uid = int(*m.UID)
+			}
+			if m.GID != nil {
+				gid = int(*m.GID)
+			}
+			_ = os.Lchown(f, uid, gid)
+			set.mounts = append(set.mounts, exec.Mount{Type: "bind", Source: f, Target: target, Readonly: true})
+		case instructions.MountTypeSSH:
+			sock, ok := b.sshSocket(m.CacheID)
+			if !ok {
+				if m.Required {
+					return set, nil, inputErr(fmt.Errorf("ssh agent %q is required: give it with --ssh %s=PATH (or --ssh default with SSH_AUTH_SOCK set)", m.CacheID, m.CacheID))
+				}
+				continue
+			}
+			if target == "" {
+				target = "/run/buildkit/ssh_agent.0"
+			}
+			set.mounts = append(set.mounts, exec.Mount{Type: "bind", Source: sock, Target: target})
+			env = append(env, "SSH_AUTH_SOCK="+target)
+		default:
+			return set, nil, inputErr(fmt.Errorf("RUN --mount type=%s is not supported", m.Type))
+		}
+	}
+	return set, env, nil
+}
+
+// mountSource is the host directory a bind mount reads: the context, or a
+// stage's or image's root written out to a temporary directory.
+func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Mount, stageIdx *int, work string) (string, func(), error) {
+	src := buildfs.Clean(m.Source)
+	if m.From == "" {
+		p := filepath.Join(b.context.Dir(), filepath.FromSlash(src))
+		if src != "." {
+			if _, err := b.context.Lstat(src); err != nil {
+				return "", nil, inputErr(fmt.Errorf("--mount source %q: not found in the build context", m.Source))
+			}
+		}
+		return p, nil, nil
+	}
+	fsys, err := b.fromTree(r, step, m.From, stageIdx)
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp(work, "from-")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := layer.Extract(b.ctx, fsys, dir); err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(dir, filepath.FromSlash(src)), func() { os.RemoveAll(dir) }, nil
+}
+
+// fromTree is the tree of a --mount from= stage or image.
+func (b *builder) fromTree(r *stageRun, step *plan.Step, from string, stageIdx *int) (buildfs.FS, error) {
+	for _, s := range step.Sources {
+		if strings.EqualFold(s.Name, from) || s.Source.Name != "" && strings.EqualFold(s.Source.Name, from) {
+			return r.runs[s].finalTree(b)
+		}
+	}
+	bi, err := b.resolveBase(from, r.ps.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("--mount from=%s: %w", from, err)
+	}
+	return bi.Tree(b)
+}
+
+// cacheMount is the persistent directory of a cache mount, in the store,
+// keyed by its id (default: the target). sharing=locked holds a file lock
+// for the duration of the RUN; private gets a directory of its own when
+// the shared one is in use.
+func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount, stageIdx *int, work string) (string, func(), error) {
+	id := m.CacheID
+	if id == "" {
+		id = path.Clean(m.Target)
+	}
+	base := filepath.Join(b.opts.Store.Dir(), "cache-mounts", hashID(id))
+	dir := filepath.Join(base, "dir")
+	if _, err := os.Stat(dir); err != nil {
+		tmp, err := os.MkdirTemp(filepath.Dir(base), "new-")
+		if err != nil {
+			if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+				return "", nil, err
+			}
+			if tmp, err = os.MkdirTemp(filepath.Dir(base), "new-"); err != nil {
+				return "", nil, err
+			}
+		}
+		d := filepath.Join(tmp, "dir")
+		if m.From != "" {
+			fsys, err := b.fromTree(r, step, m.From, stageIdx)
+			if err != nil {
+				return "", nil, err
+			}
+			if err := layer.Extract(b.ctx, fsys, d); err != nil {
+				return "", nil, err
+			}
+			if m.Source != "" {
+				d = filepath.Join(d, filepath.FromSlash(buildfs.Clean(m.Source)))
+			}
+		} else if err := os.Mkdir(d, 0o755); err != nil {
+			return "", nil, err
+		}
+		mode := os.FileMode(0o755)
+		if m.Mode != nil {
+			mode = os.FileMode(*m.Mode)
+		}
+		_ = os.Chmod(d, mode)
+		uid, gid := 0, 0
+		if m.UID != nil {
+			uid = int(*m.UID)
+		}
+		if m.GID != nil {
+			gid = int(*m.GID)
+		}
+		_ = os.Lchown(d, uid, gid)
+		if err := os.Rename(tmp, base); err != nil && !os.IsExist(err) {
+			os.RemoveAll(tmp)
+			if _, serr := os.Stat(dir); serr != nil {
+				return "", nil, err
+			}
+		}
+	}
+	lockPath := base + ".lock"
+	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", nil, err
+	}
+	how := syscall.LOCK_SH
+	if m.CacheSharing == instructions.MountSharingLocked {
+		how = syscall.LOCK_EX
+	}
+	if m.CacheSharing == instructions.MountSharingPrivate {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			// In use: a private, throw-away directory.
+			f.Close()
+			p, err := os.MkdirTemp(work, "cache-private-")
+			return p, nil, err
+		}
+		return dir, func() { f.Close() }, nil
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	return dir, func() { f.Close() }, nil
+}
+
+func hashID(id string) string {
+	s := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(s[:])[:32]
+}
+
+// secret reads a --secret's content; ok is false when none was given.
+func (b *builder) secret(id string) ([]byte, bool, error) {
+	for _, s := range b.opts.Secrets {
+		if s.ID != id {
+			continue
+		}
+		switch {
+		case s.File != "":
+			data, err := os.ReadFile(s.File)
+			if err != nil {
+				return nil, false, inputErr(fmt.Errorf("--secret id=%s: %v", id, err))
+			}
+			return data, true, nil
+		case s.Env != "":
+			v, ok := os.LookupEnv(s.Env)
+			if !ok {
+				return nil, false, nil
+			}
+			return []byte(v), true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// sshSocket is the agent socket of an --ssh id.
+func (b *builder) sshSocket(id string) (string, bool) {
+	if id == "" {
+		id = "default"
+	}
+	for _, s := range b.opts.SSH {
+		if s.ID == id && len(s.Paths) > 0 {
+			return s.Paths[0], true
+		}
+	}
+	return "", false
+}
+
+// copyTree copies a host file or directory into a new temporary place
+// under work (for a rw bind mount) and returns the copy's path.
+func copyTree(src, work string) (string, error) {
+	st, err := os.Stat(src)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(work, "bind-")
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(dir, "file")
+		return p, os.WriteFile(p, data, st.Mode().Perm())
+	}
+	p := filepath.Join(dir, "dir")
+	return p, os.CopyFS(p, os.DirFS(src))
+}
