@@ -7,6 +7,7 @@ package imagetest
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -48,6 +49,30 @@ func Busybox(t testing.TB) v1.Image {
 	if err != nil {
 		t.Skipf("busybox-static is not installed (%v): apt-get install busybox-static", err)
 	}
+	return busybox(t, bin, "amd64")
+}
+
+// BusyboxArm64Env names the arm64 busybox-static binary for the QEMU
+// tests (.ci/run extracts Debian's busybox-static:arm64 there).
+const BusyboxArm64Env = "HOIST_TEST_BUSYBOX_ARM64"
+
+// BusyboxArm64 is Busybox for linux/arm64, from the binary named by
+// $HOIST_TEST_BUSYBOX_ARM64. It skips (fails under CI=true) without it.
+func BusyboxArm64(t testing.TB) v1.Image {
+	t.Helper()
+	bin, err := os.ReadFile(os.Getenv(BusyboxArm64Env))
+	if err != nil {
+		msg := fmt.Sprintf("no arm64 busybox (%v): set %s to Debian's busybox-static:arm64 binary (apt-get download busybox-static:arm64; dpkg-deb -x)", err, BusyboxArm64Env)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return busybox(t, bin, "arm64")
+}
+
+func busybox(t testing.TB, bin []byte, arch string) v1.Image {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	mt := time.Unix(1700000000, 0).UTC()
@@ -83,7 +108,7 @@ func Busybox(t testing.TB) v1.Image {
 	cf, err := img.ConfigFile()
 	must(t, err)
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.OS, cf.Architecture = "linux", arch
 	cf.Created = v1.Time{Time: mt}
 	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cf.Config.Cmd = []string{"sh"}
