@@ -185,7 +185,7 @@ func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount
 	if id == "" {
 		id = path.Clean(m.Target)
 	}
-	base := filepath.Join(b.opts.Store.Dir(), "cache-mounts", hashID(id))
+	base := b.opts.Store.CacheMountPath(id)
 	dir := filepath.Join(base, "dir")
 	if _, err := os.Stat(dir); err != nil {
 		tmp, err := os.MkdirTemp(filepath.Dir(base), "new-")
@@ -237,6 +237,8 @@ func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount
 	if err != nil {
 		return "", nil, err
 	}
+	now := b.opts.Now()
+	_ = os.Chtimes(lockPath, now, now) // last used, for prune --cache-max-age
 	how := syscall.LOCK_SH
 	if m.CacheSharing == instructions.MountSharingLocked {
 		how = syscall.LOCK_EX

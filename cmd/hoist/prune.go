@@ -78,8 +78,9 @@ func (a *app) newPruneCmd() *cobra.Command {
     have committed its image yet);
   - blobs whose content does not match their digest, with the names that
     need them (pull or build those again), and unusable cache records;
-  - RUN snapshots (extracted layers) not used for --cache-max-age and not
-    in use by a build; --all removes every one not in use;
+  - RUN snapshots (extracted layers) and RUN --mount=type=cache directories
+    not used for --cache-max-age and not in use by a build; --all removes
+    every one not in use;
   - temp files left by interrupted writes.
 
 A blob an image name reaches is never removed. --dry-run prints the same
@@ -136,6 +137,7 @@ type pruneLocalResult struct {
 	Blobs          []string          `json:"blobs"`
 	TempFiles      []string          `json:"tempFiles"`
 	Snapshots      []pruneSnapshot   `json:"snapshots"`
+	CacheMounts    []string          `json:"cacheMounts"`
 	BytesFreed     int64             `json:"bytesFreed"`
 	KeptYoungBlobs int               `json:"keptYoungBlobs"` // unreferenced, but within --grace
 	KeptYoungBytes int64             `json:"keptYoungBytes"`
@@ -170,6 +172,7 @@ func pruneLocalJSON(res store.GCResult, dryRun bool) pruneLocalResult {
 		out.Blobs = append(out.Blobs, b.String())
 	}
 	out.TempFiles = append(out.TempFiles, res.TempFiles...)
+	out.CacheMounts = append([]string{}, res.CacheMounts...)
 	out.Snapshots = []pruneSnapshot{}
 	for _, sn := range res.Snapshots {
 		out.Snapshots = append(out.Snapshots, pruneSnapshot{ChainID: sn.ChainID.String(), Size: sn.Size, LastUsed: sn.LastUsed.UTC().Format(time.RFC3339)})
@@ -206,6 +209,9 @@ func (a *app) printPruneLocal(res store.GCResult, o *pruneOptions) {
 	for _, sn := range res.Snapshots {
 		fmt.Fprintf(a.stdout, "%s snapshot %s (%s, used %s)\n", verb, sn.ChainID.Hex[:12], ui.HumanSize(sn.Size), ui.Ago(sn.LastUsed, now))
 	}
+	for _, m := range res.CacheMounts {
+		fmt.Fprintf(a.stdout, "%s RUN cache mount %s\n", verb, m)
+	}
 	for _, t := range res.TempFiles {
 		fmt.Fprintf(a.stdout, "%s temp file %s\n", verb, t)
 	}
@@ -217,6 +223,9 @@ func (a *app) printPruneLocal(res store.GCResult, o *pruneOptions) {
 	count(res.CacheRecords, "cache record", "cache records")
 	if len(res.Snapshots) > 0 {
 		count(len(res.Snapshots), "snapshot", "snapshots")
+	}
+	if len(res.CacheMounts) > 0 {
+		count(len(res.CacheMounts), "RUN cache mount", "RUN cache mounts")
 	}
 	if len(res.TempFiles) > 0 {
 		count(len(res.TempFiles), "temp file", "temp files")

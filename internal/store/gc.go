@@ -84,6 +84,8 @@ type GCResult struct {
 	// Snapshots are the RUN snapshots removed; interrupted extractions are
 	// in TempFiles.
 	Snapshots []SnapshotInfo
+	// CacheMounts are the RUN cache mounts removed (by hashed id).
+	CacheMounts []string
 
 	// KeptYoung counts unreferenced blobs kept because they were written or
 	// used within the grace period (a build in progress may need them); a
@@ -116,7 +118,13 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("gc: snapshots: %w", err)
 	}
+	mounts, mountsFreed, err := s.gcCacheMounts(opts, now())
+	if err != nil {
+		return res, fmt.Errorf("gc: cache mounts: %w", err)
+	}
 	addSnapshots := func() {
+		res.CacheMounts = mounts
+		res.BytesFreed += mountsFreed
 		res.Snapshots = snaps
 		res.TempFiles = append(res.TempFiles, snapTemps...)
 		res.BytesFreed += snapFreed
