@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hoistci/hoist/build"
+	"github.com/hoistci/hoist/internal/imagetest"
 	"github.com/hoistci/hoist/internal/store"
 )
 
@@ -100,3 +101,61 @@ func TestCacheKeys(t *testing.T) {
 }
 
 var farFuture = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestRunCacheKeys: a RUN's key covers its heredoc's content and what its
+// bind mounts show, and nothing it does not read.
+func TestRunCacheKeys(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("RUN needs root")
+	}
+	base := imagetest.Busybox(t)
+	build1 := func(t *testing.T, st *store.Store, dir string) *build.Result {
+		t.Helper()
+		res, err := build.Build(context.Background(), build.Options{ContextDir: dir, Store: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	cases := []struct {
+		name         string
+		edit         func(dir string)
+		hits, misses int
+	}{
+		{"nothing", func(string) {}, 2, 0},
+		{"unrelated file", func(dir string) { os.WriteFile(filepath.Join(dir, "other.txt"), []byte("x"), 0o644) }, 2, 0},
+		{"bind-mounted file", func(dir string) { os.WriteFile(filepath.Join(dir, "in", "data.txt"), []byte("v2"), 0o644) }, 0, 2},
+		{"heredoc", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(runKeysDockerfile("two")), 0o644)
+		}, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+			os.WriteFile(filepath.Join(dir, "in", "data.txt"), []byte("v1"), 0o644)
+			os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(runKeysDockerfile("one")), 0o644)
+			st, err := store.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.WriteImage(context.Background(), base, "busybox"); err != nil {
+				t.Fatal(err)
+			}
+			if first := build1(t, st, dir); first.CacheMisses != 2 {
+				t.Fatalf("first build: %d misses", first.CacheMisses)
+			}
+			c.edit(dir)
+			second := build1(t, st, dir)
+			if second.CacheHits != c.hits || second.CacheMisses != c.misses {
+				t.Fatalf("second build: %d hits %d misses, want %d, %d", second.CacheHits, second.CacheMisses, c.hits, c.misses)
+			}
+		})
+	}
+}
+
+func runKeysDockerfile(word string) string {
+	return "FROM busybox\n" +
+		"RUN --mount=type=bind,source=in,target=/in cat /in/data.txt > /data\n" +
+		"RUN <<EOF\necho " + word + " > /word\nEOF\n"
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/hoistci/hoist/build/buildfs"
+	"github.com/hoistci/hoist/build/cache"
+	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/exec"
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/plan"
@@ -322,4 +325,72 @@ func copyTree(src, work string) (string, error) {
 	}
 	p := filepath.Join(dir, "dir")
 	return p, os.CopyFS(p, os.DirFS(src))
+}
+
+// hashMounts adds a RUN's mounts to its cache key: their specification
+// (as expanded) and, for bind mounts, what they show: the context files'
+// paths, modes and contents, or the source stage's key, or the image's
+// digest. Cache mount contents and secrets are never part of the key.
+func (b *builder) hashMounts(h *cache.Hasher, r *stageRun, step *plan.Step, cmd *instructions.RunCommand) error {
+	for _, m := range instructions.GetMounts(cmd) {
+		h.String("mount", string(m.Type))
+		h.String("mount-target", m.Target)
+		h.String("mount-source", m.Source)
+		h.String("mount-from", m.From)
+		h.String("mount-readonly", strconv.FormatBool(m.ReadOnly))
+		h.String("mount-id", m.CacheID)
+		h.String("mount-sharing", string(m.CacheSharing))
+		h.String("mount-required", strconv.FormatBool(m.Required))
+		h.Int("mount-size", m.SizeLimit)
+		if m.Mode != nil {
+			h.Int("mount-mode", int64(*m.Mode))
+		}
+		if m.UID != nil {
+			h.Int("mount-uid", int64(*m.UID))
+		}
+		if m.GID != nil {
+			h.Int("mount-gid", int64(*m.GID))
+		}
+		if m.Env != nil {
+			h.String("mount-env", *m.Env)
+		}
+		if m.Type != instructions.MountTypeBind {
+			continue
+		}
+		switch {
+		case m.From == "":
+			if err := hashContext(h, b.context, buildfs.Clean(m.Source)); err != nil {
+				return inputErr(fmt.Errorf("--mount source %q: %w", m.Source, err))
+			}
+		default:
+			found := false
+			for _, s := range step.Sources {
+				if strings.EqualFold(s.Name, m.From) || s.Source.Name != "" && strings.EqualFold(s.Source.Name, m.From) {
+					h.Key("mount-stage", r.runs[s].key)
+					found = true
+				}
+			}
+			if !found {
+				bi, err := b.resolveBase(m.From, r.ps.Platform)
+				if err != nil {
+					return fmt.Errorf("--mount from=%s: %w", m.From, err)
+				}
+				h.String("mount-image", bi.digest.String())
+			}
+		}
+	}
+	return nil
+}
+
+// hashContext adds the files under p of the context to a key.
+func hashContext(h *cache.Hasher, fsys buildfs.FS, p string) error {
+	var matches []fileop.Match
+	err := buildfs.Walk(fsys, p, func(e *buildfs.Entry) error {
+		matches = append(matches, fileop.Match{Source: e, Rel: e.Path})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return hashMatches(h, matches)
 }

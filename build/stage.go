@@ -414,8 +414,17 @@ func (b *builder) runStep(r *stageRun, i int, step *plan.Step, name string, cmd 
 	}
 	h.Strings("flags", flags)
 	h.String("platform", plan.FormatPlatform(r.ps.Platform))
-	key := h.Sum()
+	for _, f := range cmd.Files {
+		h.String("heredoc-name", f.Name)
+		h.String("heredoc", f.Data)
+		h.String("heredoc-chomp", strconv.FormatBool(f.Chomp))
+	}
 	id, done := b.vertex(name)
+	if err := b.hashMounts(h, r, step, cmd); err != nil {
+		done(false, err)
+		return err
+	}
+	key := h.Sum()
 	if l, ok := b.lookup(key); ok {
 		l.hist = r.hist[i]
 		r.addLayer(l)

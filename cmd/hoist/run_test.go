@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +175,33 @@ func TestBuildRunArm64UnderQEMU(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "arch")); string(b) != "aarch64\narm64\n" {
 		t.Errorf("/arch = %q", b)
+	}
+}
+
+// TestBuildRunSSH forwards an agent socket: the RUN sees it at
+// SSH_AUTH_SOCK; without --ssh a required ssh mount is bad input.
+func TestBuildRunSSH(t *testing.T) {
+	needRoot(t)
+	_, env := buildEnv(t)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	env["SSH_AUTH_SOCK"] = sock
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nRUN --mount=type=ssh,required=true test -S \"$SSH_AUTH_SOCK\" && echo $SSH_AUTH_SOCK > /sock\n")
+	out := t.TempDir()
+	r := hoist(t, dir, "", env, "build", "--ssh", "default", "-o", "type=local,dest="+out, "--progress", "quiet", ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "sock")); strings.TrimSpace(string(b)) != "/run/buildkit/ssh_agent.0" {
+		t.Errorf("/sock = %q", b)
+	}
+	r = hoist(t, dir, "", env, "build", "--no-cache", "--progress", "quiet", ".")
+	if r.code != 2 || !strings.Contains(r.stderr, "--ssh") {
+		t.Errorf("without --ssh: exit %d\n%s", r.code, r.stderr)
 	}
 }
