@@ -16,8 +16,8 @@ import (
 
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
-	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/exec"
+	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/plan"
 )
