@@ -543,6 +543,8 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 
 func TestSandboxLeavesNoMounts(t *testing.T) {
 	needRoot(t)
+	// A private TMPDIR: other packages' tests may run sandboxes meanwhile.
+	t.Setenv("TMPDIR", t.TempDir())
 	before := mountinfo(t)
 	src := t.TempDir()
 	s := newSpec(t, busyboxLowers(t), "true")
