@@ -86,6 +86,11 @@ type Options struct {
 	// Runtime executes RUN: "" (the built-in sandbox), or an OCI runtime
 	// binary ("runc", "crun", or a path).
 	Runtime string
+	// NoOverlay makes RUN extract the root and compare it afterwards
+	// instead of mounting an overlay (what happens anyway where overlayfs
+	// cannot be mounted); for tests and for file systems where overlay
+	// misbehaves.
+	NoOverlay bool
 	// Secrets and SSH are what RUN --mount=type=secret|ssh may use.
 	Secrets []Secret
 	SSH     []SSH
@@ -192,12 +197,15 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := b.validateOutputs(); err != nil {
 		return nil, inputErr(err)
 	}
-	tmp, err := os.MkdirTemp("", "hoist-build-")
+	// The working directory lives in the store: on its file system (overlay
+	// upper dirs, new layers renamed in) and reclaimed by GC if a build is
+	// killed.
+	tmp, releaseTmp, err := opts.Store.TempDir("build-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("build: a working directory in the local store: %w", err)
 	}
 	b.tmp = tmp
-	defer os.RemoveAll(tmp)
+	defer releaseTmp()
 	b.reader = layer.NewReader(tmp)
 	defer b.reader.Close()
 

@@ -52,7 +52,11 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Cases with RUN also run through runc when it is installed.
+	// and, as root, with the no-overlay fallback ("rootfs").
 	runtimes := []string{""}
+	if os.Geteuid() == 0 {
+		runtimes = append(runtimes, "rootfs")
+	}
 	if _, err := osexec.LookPath("runc"); err == nil && os.Geteuid() == 0 {
 		runtimes = append(runtimes, "runc")
 	} else if os.Getenv("CI") == "true" {
@@ -118,6 +122,9 @@ func conformanceCase(t *testing.T, name, dir, runtime string, base v1.Image, bas
 				ContextDir: ctxDir, Dockerfile: df, Store: st, Target: co.Target,
 				BuildArgs: co.Args, Labels: co.Labels, Tags: []string{"conformance/case:test"},
 				Runtime: runtime,
+			}
+			if runtime == "rootfs" {
+				opts.Runtime, opts.NoOverlay = "", true
 			}
 			for id, content := range co.Secrets {
 				f := filepath.Join(t.TempDir(), id)

@@ -91,9 +91,12 @@ func runArgs(cfg *v1.Config, cmd *instructions.RunCommand, tmp string) (args []s
 	return args, mounts, nil
 }
 
-// execRun runs a RUN step that missed the caches and returns the upper
-// directory holding its changes; cleanup removes it.
-func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions.RunCommand, vertex int) (upper string, cleanup func(), err error) {
+// execRun runs a RUN step that missed the caches and returns its changes
+// as layer entries (valid until cleanup, which removes what they read).
+// The root is an overlay of the layers' snapshots; where overlayfs cannot
+// be mounted, the merged root is extracted to a directory and compared
+// with the image afterwards (slower, the same layer).
+func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions.RunCommand, vertex int) (entries []*buildfs.Entry, cleanup func(), err error) {
 	var cleanups []func()
 	cleanup = func() {
 		for j := len(cleanups) - 1; j >= 0; j-- {
@@ -107,34 +110,22 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 	}()
 	cfg := r.stepConfig(i)
 	if err := checkEmulation(r.ps.Platform); err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
 	tree, err := r.currentTree(b)
 	if err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
 
-	// The root: one snapshot per layer, extracted once per store.
-	lower, release, err := b.snapshots(r)
-	cleanups = append(cleanups, release)
-	if err != nil {
-		return "", cleanup, err
-	}
 	work, err := os.MkdirTemp(b.tmp, "run-")
 	if err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
 	cleanups = append(cleanups, func() { os.RemoveAll(work) })
-	upper = filepath.Join(work, "upper")
-	for _, d := range []string{upper, filepath.Join(work, "work")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return "", cleanup, err
-		}
-	}
 
 	args, mounts, err := runArgs(cfg, cmd, work)
 	if err != nil {
-		return "", cleanup, inputErr(err)
+		return nil, cleanup, inputErr(err)
 	}
 	env := slices.Clone(step.Env)
 	if len(env) == 0 {
@@ -142,14 +133,14 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 	}
 	u, err := execUser(tree, cfg.User)
 	if err != nil {
-		return "", cleanup, inputErr(err)
+		return nil, cleanup, inputErr(err)
 	}
 	if !hasEnv(env, "HOME") {
 		env = append(env, "HOME="+u.Home)
 	}
 	rm, extraEnv, err := b.runMounts(r, step, cmd, cfg, work)
 	if err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
 	mounts = append(mounts, rm.mounts...)
 	cleanups = append(cleanups, rm.release)
@@ -157,7 +148,6 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 
 	out := &lineReporter{b: b, id: vertex, secrets: rm.secrets}
 	spec := exec.Spec{
-		Lower: lower, Upper: upper, Work: filepath.Join(work, "work"),
 		Args: args, Env: env, UID: uint32(u.Uid), GID: uint32(u.Gid), Cwd: cfg.WorkingDir,
 		Network: instructions.GetNetwork(cmd), Mounts: mounts,
 		ResolvConf: existing("/etc/resolv.conf"), Hosts: existing("/etc/hosts"),
@@ -174,9 +164,24 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 	}
 	ex, err := b.executor()
 	if err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
-	err = ex.Run(b.ctx, spec)
+	var diff func() ([]*buildfs.Entry, error)
+	if !b.opts.NoOverlay && exec.OverlaySupportedAt(b.tmp) {
+		diff, err = b.overlayRoot(r, &spec, work, &cleanups)
+		if err == nil {
+			err = ex.Run(b.ctx, spec)
+		}
+		if errors.Is(err, exec.ErrNoOverlay) {
+			b.warn("overlayfs cannot be mounted here: RUN falls back to extracting and comparing the root file system (slower)")
+			diff, err = nil, nil
+		}
+	}
+	if diff == nil && err == nil {
+		if diff, err = b.plainRoot(tree, &spec, work); err == nil {
+			err = ex.Run(b.ctx, spec)
+		}
+	}
 	out.flush()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -184,12 +189,43 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 		if len(ee.Tail) > 0 {
 			msg += ":\n  " + strings.Join(redactAll(ee.Tail, rm.secrets), "\n  ")
 		}
-		return "", cleanup, errors.New(msg)
+		return nil, cleanup, errors.New(msg)
 	}
 	if err != nil {
-		return "", cleanup, err
+		return nil, cleanup, err
 	}
-	return upper, cleanup, nil
+	entries, err = diff()
+	return entries, cleanup, err
+}
+
+// overlayRoot sets spec up to run on an overlay of the stage's layer
+// snapshots (each extracted once per store) and a fresh upper directory,
+// which holds the layer afterwards.
+func (b *builder) overlayRoot(r *stageRun, spec *exec.Spec, work string, cleanups *[]func()) (func() ([]*buildfs.Entry, error), error) {
+	lower, release, err := b.snapshots(r)
+	*cleanups = append(*cleanups, release)
+	if err != nil {
+		return nil, err
+	}
+	upper := filepath.Join(work, "upper")
+	for _, d := range []string{upper, filepath.Join(work, "work")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	spec.Lower, spec.Upper, spec.Work = lower, upper, filepath.Join(work, "work")
+	return func() ([]*buildfs.Entry, error) { return layer.DiffEntries(upper) }, nil
+}
+
+// plainRoot sets spec up to run on the merged root extracted to a
+// directory; the layer is what changed compared with the image.
+func (b *builder) plainRoot(tree *buildfs.Tree, spec *exec.Spec, work string) (func() ([]*buildfs.Entry, error), error) {
+	rootfs := filepath.Join(work, "rootfs")
+	if err := layer.ExtractTree(b.ctx, tree, rootfs); err != nil {
+		return nil, fmt.Errorf("extracting the root file system: %w", err)
+	}
+	spec.Rootfs = rootfs
+	return func() ([]*buildfs.Entry, error) { return layer.DiffDir(b.ctx, tree, rootfs) }, nil
 }
 
 func existing(p string) string {

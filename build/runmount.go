@@ -3,7 +3,9 @@ package build
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -360,6 +362,9 @@ func (b *builder) hashMounts(h *cache.Hasher, r *stageRun, step *plan.Step, cmd 
 		switch {
 		case m.From == "":
 			if err := hashContext(h, b.context, buildfs.Clean(m.Source)); err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return inputErr(fmt.Errorf("--mount source %q: not found in the build context (check the path and .dockerignore)", m.Source))
+				}
 				return inputErr(fmt.Errorf("--mount source %q: %w", m.Source, err))
 			}
 		default:

@@ -13,7 +13,6 @@ import (
 
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
-	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/plan"
 )
 
@@ -432,15 +431,11 @@ func (b *builder) runStep(r *stageRun, i int, step *plan.Step, name string, cmd 
 		done(true, nil)
 		return nil
 	}
-	upper, cleanup, err := b.execRun(r, i, step, cmd, id)
+	entries, cleanup, err := b.execRun(r, i, step, cmd, id)
 	if err == nil {
-		var entries []*buildfs.Entry
-		entries, err = layer.DiffEntries(upper)
-		if err == nil {
-			// The entries hold whiteouts: the stage's tree advances from
-			// the blob, which applies them.
-			err = b.commitLayerWith(r, i, key, entries, false)
-		}
+		// The entries hold whiteouts: the stage's tree advances from the
+		// blob, which applies them.
+		err = b.commitLayerWith(r, i, key, entries, false)
 	}
 	cleanup()
 	done(false, err)

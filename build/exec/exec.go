@@ -21,6 +21,15 @@ type Spec struct {
 	// Upper receives the changes (overlay form); Work is overlayfs's work
 	// directory on the same file system. Both exist and are empty.
 	Upper, Work string
+	// Rootfs, when set, is a writable host directory holding the whole
+	// root file system (the image extracted into it), used as the root
+	// instead of an overlay, where overlayfs cannot be mounted: Lower,
+	// Upper and Work are then ignored and the command changes Rootfs in
+	// place (the caller compares it with the image afterwards, e.g. with
+	// layer.DiffDir). Mount points missing in it are created for the run
+	// and removed afterwards (those the command put something in, or
+	// changed, stay), so that only the command's changes remain.
+	Rootfs string
 	// Args is the command (the shell already prepended for the shell form).
 	Args []string
 	// Env is the environment, KEY=value.

@@ -117,49 +117,14 @@ func setupRoot(is *initSpec) error {
 			return err
 		}
 	}
-	lowers := is.Lower
-	if len(lowers) == 0 {
-		lowers = []string{empty}
-	}
-	if err := mountOverlay(st, root, lowers, is.Upper, is.Work); err != nil {
+	if is.Rootfs != "" {
+		// A plain directory as the root; Run made its missing mount
+		// points.
+		if err := unix.Mount(is.Rootfs, root, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mount the root file system %s: %w", is.Rootfs, err)
+		}
+	} else if err := setupOverlayRoot(is, root, stubs, empty); err != nil {
 		return err
-	}
-
-	targets := []mountTarget{{"/proc", true}, {"/dev", true}, {"/sys", true}}
-	if is.Hosts != "" {
-		targets = append(targets, mountTarget{"/etc/hosts", false})
-	}
-	if is.ResolvConf != "" {
-		targets = append(targets, mountTarget{"/etc/resolv.conf", false})
-	}
-	for _, m := range is.Mounts {
-		dir := true
-		if m.Type == "bind" {
-			fi, err := os.Stat(m.Source)
-			if err != nil {
-				return fmt.Errorf("bind mount at %s: %w", m.Target, err)
-			}
-			dir = fi.IsDir()
-		}
-		targets = append(targets, mountTarget{path.Clean(m.Target), dir})
-	}
-	// Mount points missing in the image go to a tmpfs layer stacked above
-	// the lowers, so that neither they nor the parents they would copy up
-	// land in the upper directory (the layer).
-	made, err := makeStubs(root, stubs, targets)
-	if err != nil {
-		return err
-	}
-	if made {
-		if err := unix.Unmount(root, 0); err != nil {
-			return fmt.Errorf("unmount the overlay: %w", err)
-		}
-		if len(is.Lower) == 0 {
-			lowers = nil
-		}
-		if err := mountOverlay(st, root, append([]string{stubs}, lowers...), is.Upper, is.Work); err != nil {
-			return err
-		}
 	}
 
 	if err := mountSystem(root, is); err != nil {
@@ -197,6 +162,66 @@ func setupRoot(is *initSpec) error {
 	// the layer.
 	if err := mkdirAllOwned(is.Cwd, int(is.UID), int(is.GID)); err != nil {
 		return fmt.Errorf("create the working directory: %w", err)
+	}
+	return nil
+}
+
+// sandboxTargets are the places in the root where the sandbox mounts
+// something, in mount order.
+func sandboxTargets(is *initSpec) ([]mountTarget, error) {
+	targets := []mountTarget{{"/proc", true}, {"/dev", true}, {"/sys", true}}
+	if is.Hosts != "" {
+		targets = append(targets, mountTarget{"/etc/hosts", false})
+	}
+	if is.ResolvConf != "" {
+		targets = append(targets, mountTarget{"/etc/resolv.conf", false})
+	}
+	for _, m := range is.Mounts {
+		dir := true
+		if m.Type == "bind" {
+			fi, err := os.Stat(m.Source)
+			if err != nil {
+				return nil, fmt.Errorf("bind mount at %s: %w", m.Target, err)
+			}
+			dir = fi.IsDir()
+		}
+		targets = append(targets, mountTarget{path.Clean(m.Target), dir})
+	}
+	return targets, nil
+}
+
+// setupOverlayRoot mounts the overlay of the lowers and the upper
+// directory at root, with a stub layer for the missing mount points.
+func setupOverlayRoot(is *initSpec, root, stubs, empty string) error {
+	st := is.Staging
+	lowers := is.Lower
+	if len(lowers) == 0 {
+		lowers = []string{empty}
+	}
+	if err := mountOverlay(st, root, lowers, is.Upper, is.Work); err != nil {
+		return err
+	}
+	targets, err := sandboxTargets(is)
+	if err != nil {
+		return err
+	}
+	// Mount points missing in the image go to a tmpfs layer stacked above
+	// the lowers, so that neither they nor the parents they would copy up
+	// land in the upper directory (the layer).
+	made, err := makeStubs(root, stubs, targets)
+	if err != nil {
+		return err
+	}
+	if made {
+		if err := unix.Unmount(root, 0); err != nil {
+			return fmt.Errorf("unmount the overlay: %w", err)
+		}
+		if len(is.Lower) == 0 {
+			lowers = nil
+		}
+		if err := mountOverlay(st, root, append([]string{stubs}, lowers...), is.Upper, is.Work); err != nil {
+			return err
+		}
 	}
 	return nil
 }

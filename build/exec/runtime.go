@@ -20,7 +20,9 @@ import (
 // Runtime runs specs through an OCI runtime binary (runc or crun): the
 // overlay root is mounted on the bundle's rootfs directory, config.json is
 // generated from the Spec, and `RUNTIME run` runs the command in the
-// foreground.
+// foreground. With Spec.Rootfs that directory is bind-mounted there
+// instead, and the missing mount points are made in it for the run and
+// removed afterwards, as Sandbox does.
 type Runtime struct {
 	// Binary is "runc", "crun" or a path to one of them.
 	Binary string

@@ -51,8 +51,12 @@ func (r *Runtime) Run(ctx context.Context, s Spec) error {
 			Hint: "run as root, or use --builder buildkit://...",
 		}
 	}
-	if s.Upper == "" || s.Work == "" {
-		return errors.New("the spec has no upper or work directory")
+	if s.Rootfs != "" {
+		if err := checkRootfs(s.Rootfs); err != nil {
+			return err
+		}
+	} else if s.Upper == "" || s.Work == "" {
+		return errors.New("the spec has no upper or work directory, nor a root file system directory")
 	}
 	cfg, err := rtConfig(s)
 	if err != nil {
@@ -104,27 +108,53 @@ func (r *Runtime) runLocked(ctx context.Context, s Spec, cfg *specs.Spec) (err e
 		return fmt.Errorf("create the runtime bundle: %w", err)
 	}
 
-	lowers := s.Lower
-	if len(lowers) == 0 {
-		// overlayfs needs a lower directory: FROM scratch gets an empty one.
-		empty := filepath.Join(bundle, "empty")
-		if err := os.Mkdir(empty, 0o755); err != nil {
-			return fmt.Errorf("create the runtime bundle: %w", err)
+	if s.Rootfs != "" {
+		if err := unix.Mount(s.Rootfs, rootfs, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mount the root file system %s on %s: %w", s.Rootfs, rootfs, err)
 		}
-		lowers = []string{empty}
+		mounted = true
+	} else {
+		lowers := s.Lower
+		if len(lowers) == 0 {
+			// overlayfs needs a lower directory: FROM scratch gets an empty one.
+			empty := filepath.Join(bundle, "empty")
+			if err := os.Mkdir(empty, 0o755); err != nil {
+				return fmt.Errorf("create the runtime bundle: %w", err)
+			}
+			lowers = []string{empty}
+		}
+		if err := rtMatchRoot(s.Upper, s.Lower); err != nil {
+			return err
+		}
+		if err := rtMountOverlay(rootfs, lowers, s.Upper, s.Work, filepath.Join(bundle, "l")); err != nil {
+			return err
+		}
+		mounted = true
 	}
-	if err := rtMatchRoot(s.Upper, s.Lower); err != nil {
-		return err
-	}
-	if err := rtMountOverlay(rootfs, lowers, s.Upper, s.Work, filepath.Join(bundle, "l")); err != nil {
-		return err
-	}
-	mounted = true
 
 	if err := rtMkdirAllInRoot(rootfs, cfg.Process.Cwd, int(cfg.Process.User.UID), int(cfg.Process.User.GID)); err != nil {
 		return fmt.Errorf("create the working directory %s: %w", cfg.Process.Cwd, err)
 	}
-	stubs := rtMountStubs(rootfs, rtMountTargets(cfg))
+	var stubs []rtStub
+	if s.Rootfs != "" {
+		// No upper directory to clean: the mount points the runtime would
+		// create are made here, known, and removed after the run.
+		targets, terr := rtRootfsTargets(cfg)
+		if terr != nil {
+			return terr
+		}
+		made, merr := makeRootfsStubs(s.Rootfs, targets)
+		if merr != nil {
+			return merr
+		}
+		defer func() {
+			if rerr := made.remove(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}()
+	} else {
+		stubs = rtMountStubs(rootfs, rtMountTargets(cfg))
+	}
 
 	config, err := json.MarshalIndent(cfg, "", "\t")
 	if err != nil {
@@ -159,8 +189,10 @@ func (r *Runtime) runLocked(ctx context.Context, s Spec, cfg *specs.Spec) (err e
 		}
 		mounted = false
 	}
-	if serr := rtRemoveStubs(s.Upper, stubs); serr != nil {
-		return errors.Join(runErr, serr)
+	if s.Rootfs == "" {
+		if serr := rtRemoveStubs(s.Upper, stubs); serr != nil {
+			return errors.Join(runErr, serr)
+		}
 	}
 	if runErr != nil {
 		return runErr
@@ -169,6 +201,24 @@ func (r *Runtime) runLocked(ctx context.Context, s Spec, cfg *specs.Spec) (err e
 		return fmt.Errorf("the command was cancelled: %w", ctx.Err())
 	}
 	return r.result(waitErr, logFile, tail)
+}
+
+// rtRootfsTargets are the mount targets of cfg in mount order, with the
+// kind of mount point each needs (a file for a bind mount of a file).
+func rtRootfsTargets(cfg *specs.Spec) ([]mountTarget, error) {
+	var targets []mountTarget
+	for _, m := range cfg.Mounts {
+		dir := true
+		if m.Type == "bind" {
+			fi, err := os.Stat(m.Source)
+			if err != nil {
+				return nil, fmt.Errorf("bind mount at %s: %w", m.Destination, err)
+			}
+			dir = fi.IsDir()
+		}
+		targets = append(targets, mountTarget{path.Clean(m.Destination), dir})
+	}
+	return targets, nil
 }
 
 // runContainer runs the container to its end; on cancellation it kills it

@@ -22,6 +22,11 @@ import (
 // upper directory, which becomes the layer, receives only what the command
 // changed (plus Cwd when it had to be created, as BuildKit does).
 //
+// With Spec.Rootfs the root is that directory, bind-mounted, instead of an
+// overlay (for where overlayfs cannot be mounted; see OverlaySupported):
+// the missing mount points are then created in it for the run and
+// removed afterwards.
+//
 // Run returns an *ExitError when the command exits non-zero, an
 // *UnavailableError when namespaces cannot be created (and one that also
 // matches ErrNoOverlay when overlayfs cannot be mounted, so the caller can

@@ -30,6 +30,7 @@ const (
 type initSpec struct {
 	Lower          []string
 	Upper, Work    string
+	Rootfs         string
 	Args           []string
 	Env            []string
 	UID, GID       uint32
@@ -58,7 +59,7 @@ const defaultHostname = "buildkitsandbox"
 
 // Run runs s.Args in a new sandbox and waits for it. It kills the sandbox
 // (every process in it) when ctx is done.
-func (Sandbox) Run(ctx context.Context, s Spec) error {
+func (Sandbox) Run(ctx context.Context, s Spec) (err error) {
 	if err := checkSpec(&s); err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (Sandbox) Run(ctx context.Context, s Spec) error {
 		return err
 	}
 	is := initSpec{
-		Lower: s.Lower, Upper: s.Upper, Work: s.Work, Args: s.Args, Env: s.Env,
+		Lower: s.Lower, Upper: s.Upper, Work: s.Work, Rootfs: s.Rootfs, Args: s.Args, Env: s.Env,
 		UID: s.UID, GID: s.GID, AdditionalGIDs: s.AdditionalGIDs, Cwd: s.Cwd,
 		Hostname: s.Hostname, NewNet: s.Network == "none", Mounts: s.Mounts,
 		ResolvConf: s.ResolvConf, Hosts: s.Hosts,
@@ -76,6 +77,24 @@ func (Sandbox) Run(ctx context.Context, s Spec) error {
 	}
 	if is.Cwd == "" {
 		is.Cwd = "/"
+	}
+	if is.Rootfs != "" {
+		// No stub layer without an overlay: the missing mount points are
+		// made in the directory for the run (here, so that they are known
+		// and removed after it).
+		targets, terr := sandboxTargets(&is)
+		if terr != nil {
+			return fmt.Errorf("sandbox: %w", terr)
+		}
+		stubs, merr := makeRootfsStubs(is.Rootfs, targets)
+		if merr != nil {
+			return fmt.Errorf("sandbox: %w", merr)
+		}
+		defer func() {
+			if rerr := stubs.remove(); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("sandbox: %w", rerr))
+			}
+		}()
 	}
 	staging, err := os.MkdirTemp("", "hoist-sandbox-")
 	if err != nil {
@@ -185,8 +204,12 @@ func checkSpec(s *Spec) error {
 	if len(s.Args) == 0 || s.Args[0] == "" {
 		return errors.New("sandbox: no command to run")
 	}
-	if s.Upper == "" || s.Work == "" {
-		return errors.New("sandbox: the spec needs Upper and Work directories")
+	if s.Rootfs != "" {
+		if err := checkRootfs(s.Rootfs); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	} else if s.Upper == "" || s.Work == "" {
+		return errors.New("sandbox: the spec needs Upper and Work directories, or Rootfs")
 	}
 	switch s.Network {
 	case "", "default", "host", "none":

@@ -253,7 +253,7 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 			return res, fmt.Errorf("gc: %w", err)
 		}
 		for _, t := range temps {
-			if t.mod.Before(cutoff) {
+			if t.mod.Before(cutoff) && !tempInUse(filepath.Join(s.dir, t.rel)) {
 				res.TempFiles = append(res.TempFiles, t.rel)
 				res.BytesFreed += t.size
 			}
@@ -292,7 +292,7 @@ func (s *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 	}
 	res.Blobs = removed
 	for _, t := range res.TempFiles {
-		if err := os.Remove(filepath.Join(s.dir, t)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.RemoveAll(filepath.Join(s.dir, t)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return res, fmt.Errorf("gc: remove %s: %w", t, err)
 		}
 	}

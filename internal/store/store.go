@@ -89,6 +89,11 @@ type ociLayout struct {
 // missing or empty. A non-empty directory that is not an OCI layout is
 // refused, so a mistyped HOIST_HOME never gets blobs sprayed into it.
 func Open(dir string, opts ...Option) (*Store, error) {
+	// Absolute, so paths handed to other processes (overlay lowerdirs, the
+	// sandbox) do not depend on their working directory.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	s := &Store{dir: dir, lockTimeout: DefaultLockTimeout}
 	for _, o := range opts {
 		o(s)
