@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hoistci/hoist/build"
+	"github.com/hoistci/hoist/build/output"
 	"github.com/hoistci/hoist/internal/imagetest"
 	"github.com/hoistci/hoist/internal/store"
 )
@@ -158,4 +159,41 @@ func runKeysDockerfile(word string) string {
 	return "FROM busybox\n" +
 		"RUN --mount=type=bind,source=in,target=/in cat /in/data.txt > /data\n" +
 		"RUN <<EOF\necho " + word + " > /word\nEOF\n"
+}
+
+// TestRunCacheHitExtractsNothing: on a fresh store, RUN steps found in a
+// cache neither run nor extract a snapshot.
+func TestRunCacheHitExtractsNothing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("RUN needs root")
+	}
+	base := imagetest.Busybox(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n"), 0o644)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	newStore := func() *store.Store {
+		st, err := store.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.WriteImage(context.Background(), base, "busybox"); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	ctx := context.Background()
+	if _, err := build.Build(ctx, build.Options{ContextDir: dir, Store: newStore(), CacheTo: []output.CacheSpec{{Type: "local", Dest: cacheDir, Mode: "max"}}}); err != nil {
+		t.Fatal(err)
+	}
+	st := newStore()
+	res, err := build.Build(ctx, build.Options{ContextDir: dir, Store: st, CacheFrom: []output.CacheSpec{{Type: "local", Src: cacheDir}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CacheHits != 2 || res.CacheMisses != 0 {
+		t.Fatalf("%d hits, %d misses", res.CacheHits, res.CacheMisses)
+	}
+	if snaps, err := st.Snapshots(); err != nil || len(snaps) != 0 {
+		t.Fatalf("a fully cached build extracted %d snapshots (%v)", len(snaps), err)
+	}
 }
