@@ -145,13 +145,23 @@ func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunC
 func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Mount, stageIdx *int, work string) (string, func(), error) {
 	src := buildfs.Clean(m.Source)
 	if m.From == "" {
-		p := filepath.Join(b.context.Dir(), filepath.FromSlash(src))
-		if src != "." {
-			if _, err := b.context.Lstat(src); err != nil {
-				return "", nil, inputErr(fmt.Errorf("--mount source %q: not found in the build context", m.Source))
-			}
+		e, err := b.context.Lstat(src)
+		if err != nil {
+			return "", nil, inputErr(fmt.Errorf("--mount source %q: not found in the build context", m.Source))
 		}
-		return p, nil, nil
+		if len(b.context.Patterns()) == 0 || !e.IsDir() {
+			return filepath.Join(b.context.Dir(), filepath.FromSlash(src)), nil, nil
+		}
+		// .dockerignore hides part of the context: the mount shows what
+		// BuildKit would have been sent, a filtered copy.
+		dir, err := os.MkdirTemp(work, "ctx-")
+		if err != nil {
+			return "", nil, err
+		}
+		if err := layer.Extract(b.ctx, subFS{b.context, src}, dir); err != nil {
+			return "", nil, err
+		}
+		return dir, func() { os.RemoveAll(dir) }, nil
 	}
 	fsys, err := b.fromTree(r, step, m.From, stageIdx)
 	if err != nil {
@@ -398,4 +408,52 @@ func hashContext(h *cache.Hasher, fsys buildfs.FS, p string) error {
 		return err
 	}
 	return hashMatches(h, matches)
+}
+
+// subFS is the part of a tree below dir, as a tree of its own.
+type subFS struct {
+	fsys buildfs.FS
+	dir  string
+}
+
+func (s subFS) path(p string) string {
+	if s.dir == "." {
+		return p
+	}
+	if p == "." {
+		return s.dir
+	}
+	return s.dir + "/" + p
+}
+
+func (s subFS) rel(e *buildfs.Entry) *buildfs.Entry {
+	c := *e
+	switch {
+	case s.dir == ".":
+	case e.Path == s.dir:
+		c.Path = "."
+	default:
+		c.Path = strings.TrimPrefix(e.Path, s.dir+"/")
+	}
+	return &c
+}
+
+func (s subFS) Lstat(p string) (*buildfs.Entry, error) {
+	e, err := s.fsys.Lstat(s.path(p))
+	if err != nil {
+		return nil, err
+	}
+	return s.rel(e), nil
+}
+
+func (s subFS) ReadDir(p string) ([]*buildfs.Entry, error) {
+	es, err := s.fsys.ReadDir(s.path(p))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*buildfs.Entry, len(es))
+	for i, e := range es {
+		out[i] = s.rel(e)
+	}
+	return out, nil
 }

@@ -205,3 +205,23 @@ func TestBuildRunSSH(t *testing.T) {
 		t.Errorf("without --ssh: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestBuildRunBindMountHonoursDockerignore: a bind mount of the context
+// shows what .dockerignore lets through, as BuildKit sends the context.
+func TestBuildRunBindMountHonoursDockerignore(t *testing.T) {
+	needRoot(t)
+	_, env := buildEnv(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "src", "keep.txt"), "keep\n")
+	writeFile(t, filepath.Join(dir, "src", "secret.env"), "TOKEN=x\n")
+	writeFile(t, filepath.Join(dir, ".dockerignore"), "**/*.env\n")
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nRUN --mount=type=bind,source=src,target=/src ls /src > /listing\n")
+	out := t.TempDir()
+	r := hoist(t, dir, "", env, "build", "-o", "type=local,dest="+out, "--progress", "quiet", ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "listing")); string(b) != "keep.txt\n" {
+		t.Errorf("the RUN saw %q", b)
+	}
+}
