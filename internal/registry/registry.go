@@ -367,3 +367,30 @@ func diagnoseReference(s string, err error) error {
 	}
 	return fmt.Errorf("image reference %q is invalid: %s: %w", s, form, err)
 }
+
+// TagAll points every dst (references in src's repository) at the
+// manifest src points at: one manifest GET, then one PUT per tag.
+func (o Options) TagAll(ctx context.Context, src string, dsts []string) error {
+	s, err := o.Reference(src)
+	if err != nil {
+		return err
+	}
+	opts := o.Remote(ctx)
+	desc, err := remote.Get(s, opts...)
+	if err != nil {
+		return Explain(err, src)
+	}
+	for _, dst := range dsts {
+		d, err := o.Reference(dst)
+		if err != nil {
+			return err
+		}
+		if d.Context() != s.Context() {
+			return fmt.Errorf("TagAll: %s is not in %s's repository", dst, src)
+		}
+		if err := remote.Put(d, desc, opts...); err != nil {
+			return Explain(err, dst)
+		}
+	}
+	return nil
+}
