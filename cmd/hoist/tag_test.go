@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hoistci/hoist/internal/imagetest"
+	"github.com/hoistci/hoist/internal/registry"
+)
+
+func gitRepo(t *testing.T, tags ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main"},
+		{"-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"},
+		{"remote", "add", "origin", "git@github.com:acme/app.git"},
+	} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	for _, tg := range tags {
+		if out, err := exec.Command("git", "-C", dir, "tag", tg).CombinedOutput(); err != nil {
+			t.Fatalf("git tag: %v\n%s", err, out)
+		}
+	}
+	return dir
+}
+
+// TestTagGitHubPullRequest: the facts of a GitHub pull_request event give
+// pr-N and the head commit's sha tag (not the merge commit's).
+func TestTagGitHubPullRequest(t *testing.T) {
+	dir := t.TempDir()
+	payload := filepath.Join(dir, "event.json")
+	writeFile(t, payload, `{"number": 42, "pull_request": {"number": 42, "head": {"sha": "aaaaaaa1111111111111111111111111111111111", "ref": "feature/Login#7"}}, "repository": {"default_branch": "main", "full_name": "acme/app"}}`)
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload,
+		"GITHUB_REF": "refs/pull/42/merge", "GITHUB_SHA": "bbbbbbb2222222222222222222222222222222222",
+		"GITHUB_HEAD_REF": "feature/Login#7", "GITHUB_BASE_REF": "main", "GITHUB_REPOSITORY": "acme/app",
+		"GITHUB_SERVER_URL": "https://github.com",
+	}
+	r := hoist(t, dir, "", env, "tag", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out tagJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out.Repositories[0].Tags, " "); got != "pr-42 sha-aaaaaaa" {
+		t.Errorf("tags %q", got)
+	}
+	if out.Labels["org.opencontainers.image.source"] != "https://github.com/acme/app" || out.Source != "github" {
+		t.Errorf("labels %v, source %s", out.Labels, out.Source)
+	}
+}
+
+// TestTagApply tags a local image in two repositories of the real
+// registry, then a backport moves no floating tag, and a policy check
+// that fails writes nothing (exit 1).
+func TestTagApply(t *testing.T) {
+	reg := imagetest.Registry(t)
+	_, env := buildEnv(t)
+	repo := gitRepo(t, "v2.0.0")
+	r := hoist(t, repo, "", env, "build", "-q", "-t", "app:dev", filepath.Join(repoRoot(t), "examples", "hello"))
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	a, b := reg+"/tagcli/app", reg+"/tagcli/mirror"
+	r = hoist(t, repo, "", env, "tag", "app:dev", "-r", a, "-r", b)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	list := func(repo string) string {
+		tags, err := registry.Options{}.ListTags(context.Background(), repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(tags)
+		return strings.Join(tags, " ")
+	}
+	if got := list(b); !strings.HasPrefix(got, "2 2.0 2.0.0 latest sha-") {
+		t.Errorf("%s has %q", b, got)
+	}
+	// A backport on an older line.
+	repo2 := gitRepo(t, "v1.9.1")
+	r = hoist(t, repo2, "", env, "tag", "app:dev", "-r", a, "--format", "json")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var out tagJSON
+	json.Unmarshal([]byte(r.stdout), &out)
+	if got := strings.Join(out.Repositories[0].Written, " "); !strings.HasPrefix(got, "1.9.1 1.9 1 sha-") || strings.Contains(got, "latest") {
+		t.Errorf("backport wrote %q", got)
+	}
+	// A hard-mandatory check that fails: nothing written, exit 1.
+	pol := filepath.Join(t.TempDir(), "hoist.hcl")
+	writeFile(t, pol, "check \"no-latest\" {\n  enforcement_level = \"hard-mandatory\"\n  condition = !contains(push.tags, \"latest\")\n  error_message = \"latest is frozen\"\n}\n")
+	repo3 := gitRepo(t, "v3.0.0")
+	before := list(a)
+	r = hoist(t, repo3, "", env, "tag", "app:dev", "-r", a, "--policy", pol)
+	if r.code != 1 || !strings.Contains(r.stdout, "latest is frozen") {
+		t.Errorf("blocked: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after := list(a); after != before {
+		t.Errorf("a blocked tag changed the repository: %q -> %q", before, after)
+	}
+}
+
+// TestTagFromMetadataAction reads metadata-action's inputs.
+func TestTagFromMetadataAction(t *testing.T) {
+	repo := gitRepo(t, "v1.4.0")
+	meta := filepath.Join(t.TempDir(), "meta.yml")
+	writeFile(t, meta, "images: |\n  ghcr.io/acme/app\ntags: |\n  type=semver,pattern={{version}}\n  type=semver,pattern={{major}}.{{minor}}\n  type=sha\n")
+	r := hoist(t, repo, "", map[string]string{}, "tag", "--from-metadata-action", meta, "--format", "json", "--dry-run", "--published", "1.3.2")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out tagJSON
+	json.Unmarshal([]byte(r.stdout), &out)
+	got := strings.Join(out.Repositories[0].Tags, " ")
+	if !strings.HasPrefix(got, "1.4.0 1.4 sha-") || !strings.HasSuffix(got, " latest") || out.Repositories[0].Repository != "ghcr.io/acme/app" {
+		t.Errorf("%s: tags %q (metadata-action's order: by priority, latest last)", out.Repositories[0].Repository, got)
+	}
+}
