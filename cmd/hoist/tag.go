@@ -159,7 +159,7 @@ func (a *app) runTag(ctx context.Context, o *tagOptions, src string) error {
 	if o.fromMeta != "" {
 		plans, err = a.metadataPlans(ctx, o, topts)
 	} else {
-		if src == "" && len(o.repositories) == 0 {
+		if src == "" && len(o.repositories) == 0 && topts.Published == nil {
 			topts.Published = []string{}
 		}
 		plans, err = tag.Compute(ctx, topts, "")

@@ -129,3 +129,68 @@ func TestTagFromMetadataAction(t *testing.T) {
 		t.Errorf("%s: tags %q (metadata-action's order: by priority, latest last)", out.Repositories[0].Repository, got)
 	}
 }
+
+// TestTagEventScenarios: the tag set of each CI event, from the event
+// payload fixtures of internal/gitinfo, with nothing published.
+func TestTagEventScenarios(t *testing.T) {
+	fixture := func(name string) string {
+		return filepath.Join(repoRoot(t), "internal", "gitinfo", "testdata", "github", name)
+	}
+	const sha = "5d41402abc4b2a76b9719d911017c592aaaaaaaa"
+	gh := func(event, ref, payload string, kv ...string) map[string]string {
+		env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event, "GITHUB_REF": ref,
+			"GITHUB_SHA": sha, "GITHUB_REPOSITORY": "acme/app", "GITHUB_EVENT_PATH": fixture(payload)}
+		for i := 0; i+1 < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	gl := func(kv ...string) map[string]string {
+		env := map[string]string{"GITLAB_CI": "true", "CI_PROJECT_PATH": "acme/app", "CI_DEFAULT_BRANCH": "main", "CI_COMMIT_SHA": sha}
+		for i := 0; i+1 < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"branch push", gh("push", "refs/heads/main", "push-main.json"), "main sha-5d41402"},
+		{"tag push", gh("push", "refs/tags/v1.4.0", "push-tag.json"), "1.4.0 1.4 1 latest sha-5d41402"},
+		{"pull request: head commit", gh("pull_request", "refs/pull/42/merge", "pull_request-opened.json", "GITHUB_HEAD_REF", "feature/Ready#12"), "pr-42 sha-2c26b46"},
+		{"schedule", gh("schedule", "refs/heads/main", "schedule.json"), "main sha-5d41402"},
+		{"workflow_dispatch", gh("workflow_dispatch", "refs/heads/release/1.3", "workflow_dispatch.json"), "release-1.3 sha-5d41402"},
+		{"release rc", gh("release", "refs/tags/v2.0.0-rc.1", "release-published.json"), "2.0.0-rc.1 sha-5d41402"},
+		{"gitlab merge request", gl("CI_PIPELINE_SOURCE", "merge_request_event", "CI_MERGE_REQUEST_IID", "17",
+			"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/x", "CI_COMMIT_REF_NAME", "feature/x"), "pr-17 sha-5d41402"},
+		{"gitlab tag", gl("CI_PIPELINE_SOURCE", "push", "CI_COMMIT_TAG", "v0.3.0", "CI_COMMIT_REF_NAME", "v0.3.0"), "0.3.0 0.3 latest sha-5d41402"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := hoist(t, "", "", c.env, "tag", "--format", "json", "--published=")
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r.stderr)
+			}
+			var out tagJSON
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(out.Repositories[0].Tags, " "); got != c.want {
+				t.Errorf("tags %q, want %q", got, c.want)
+			}
+		})
+	}
+	// A local checkout on a detached HEAD at a tag.
+	repo := gitRepo(t, "v1.0.1")
+	if out, err := exec.Command("git", "-C", repo, "checkout", "-q", "--detach", "v1.0.1").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	r := hoist(t, repo, "", map[string]string{}, "tag", "--format", "json", "--published", "1.0.0,1.1.0")
+	var out tagJSON
+	json.Unmarshal([]byte(r.stdout), &out)
+	if got := strings.Join(out.Repositories[0].Tags, " "); !strings.HasPrefix(got, "1.0.1 1.0 sha-") {
+		t.Errorf("detached HEAD at v1.0.1 with 1.1.0 published: %q", got)
+	}
+}
