@@ -18,10 +18,13 @@ import (
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/output"
 	"github.com/hoistci/hoist/build/plan"
+	"github.com/hoistci/hoist/internal/gitinfo"
+	"github.com/hoistci/hoist/internal/policy"
 	"github.com/hoistci/hoist/internal/progress"
 	"github.com/hoistci/hoist/internal/registry"
 	"github.com/hoistci/hoist/internal/store"
 	"github.com/hoistci/hoist/internal/ui"
+	"github.com/hoistci/hoist/tag"
 )
 
 func init() { commands = append(commands, (*app).newBuildCmd) }
@@ -51,6 +54,7 @@ type buildOptions struct {
 	builder      string
 	color        string
 	runtime      string
+	ociLabels    bool
 	secrets      []string
 	ssh          []string
 }
@@ -107,6 +111,7 @@ or through runc/crun with --runtime.`,
 	f.StringVar(&o.compression, "compression", "gzip", "layer compression: gzip, zstd or uncompressed")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP to HOST[:PORT] (localhost and 127.0.0.1 always are)")
 	f.StringVar(&o.builder, "builder", "native", "native (in-process)")
+	f.BoolVar(&o.ociLabels, "oci-labels", false, "add the org.opencontainers.image.* labels and annotations (created, version, revision, source, url, title) from git and CI facts, as hoist tag computes them")
 	f.StringVar(&o.runtime, "runtime", "", "execute RUN with an OCI runtime (runc, crun or a path) instead of the built-in sandbox")
 	f.StringArrayVar(&o.secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE | id=ID,env=VAR (repeatable)")
 	f.StringArrayVar(&o.ssh, "ssh", nil, "an SSH agent for RUN --mount=type=ssh: default | ID=SOCKET (repeatable)")
@@ -208,6 +213,11 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 		return badInput("%s", err)
 	}
 	bo.Epoch = epoch
+	if o.ociLabels {
+		if err := a.addOCILabels(cmd.Context(), &bo, dir); err != nil {
+			return err
+		}
+	}
 	bo.Registry = registry.Options{Insecure: o.insecure, UserAgent: "hoist/" + version}
 
 	if bo.Store, err = a.openStore(); err != nil {
@@ -422,4 +432,37 @@ func parseSSH(v string, getenv func(string) string) (build.SSH, error) {
 		return build.SSH{ID: id, Paths: []string{sock}}, nil
 	}
 	return build.SSH{ID: id, Paths: strings.Split(paths, ",")}, nil
+}
+
+// addOCILabels adds the OCI labels (and the same manifest annotations) of
+// the git and CI facts; --label and --annotation values win.
+func (a *app) addOCILabels(ctx context.Context, bo *build.Options, dir string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	git, _, _, err := gitinfo.Detect(ctx, gitinfo.Options{Getenv: a.getenv, Dir: dir})
+	if err != nil {
+		return badInput("--oci-labels: %s", err)
+	}
+	version := strings.TrimPrefix(git.Tag, "v")
+	if !policy.SemverValid(git.Tag) {
+		version = git.Tag
+	}
+	if version == "" {
+		version = git.Branch
+	}
+	created := time.Now().UTC()
+	if bo.Epoch != nil {
+		created = *bo.Epoch
+	}
+	labels := tag.Labels(git, tag.LabelInfo{Version: version, Created: created, SourceURL: sourceURL(a.getenv)})
+	for k, v := range labels {
+		if _, ok := bo.Labels[k]; !ok {
+			bo.Labels[k] = v
+		}
+		if _, ok := bo.Annotations[k]; !ok {
+			bo.Annotations[k] = v
+		}
+	}
+	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+
 	"github.com/hoistci/hoist/internal/imagetest"
 	"github.com/hoistci/hoist/internal/registry"
 )
@@ -192,5 +194,38 @@ func TestTagEventScenarios(t *testing.T) {
 	json.Unmarshal([]byte(r.stdout), &out)
 	if got := strings.Join(out.Repositories[0].Tags, " "); !strings.HasPrefix(got, "1.0.1 1.0 sha-") {
 		t.Errorf("detached HEAD at v1.0.1 with 1.1.0 published: %q", got)
+	}
+}
+
+// TestBuildOCILabels: hoist build --oci-labels labels and annotates the
+// image from the git facts.
+func TestBuildOCILabels(t *testing.T) {
+	_, env := buildEnv(t)
+	repo := gitRepo(t, "v3.1.4")
+	writeFile(t, filepath.Join(repo, "Dockerfile"), "FROM scratch\nLABEL org.opencontainers.image.title=mine\n")
+	env["SOURCE_DATE_EPOCH"] = "1700000000"
+	out := filepath.Join(t.TempDir(), "oci")
+	r := hoist(t, repo, "", env, "build", "--oci-labels", "--label", "org.opencontainers.image.title=given", "-o", "type=oci,dest="+out+",tar=false", "--progress", "quiet", ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	idx, err := layout.ImageIndexFromPath(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _ := idx.IndexManifest()
+	img, err := idx.Image(im.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	l := cf.Config.Labels
+	if l["org.opencontainers.image.version"] != "3.1.4" || l["org.opencontainers.image.title"] != "given" ||
+		len(l["org.opencontainers.image.revision"]) != 40 || l["org.opencontainers.image.created"] != "2023-11-14T22:13:20Z" {
+		t.Errorf("labels %v", l)
+	}
+	m, _ := img.Manifest()
+	if m.Annotations["org.opencontainers.image.version"] != "3.1.4" {
+		t.Errorf("annotations %v", m.Annotations)
 	}
 }
