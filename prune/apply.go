@@ -1,0 +1,425 @@
+package prune
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/hoistci/hoist/internal/registry"
+)
+
+// Report is what Apply did.
+type Report struct {
+	Deleted []Deletion
+	Skipped []Skip
+	Failed  []Failure
+}
+
+// Skip is a deletion Apply did not do, and why.
+type Skip struct {
+	Digest string
+	Tags   []string
+	Rule   string
+	Reason string
+}
+
+// Failure is a deletion the registry refused or that could not be checked.
+type Failure struct {
+	Digest string
+	Tags   []string
+	Rule   string
+	Err    error
+}
+
+// ErrDeleteUnsupported is wrapped by the error Apply returns when the
+// registry answers a DELETE with 405 or UNSUPPORTED.
+var ErrDeleteUnsupported = errors.New("the registry does not allow deletes")
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	Time       time.Time `json:"time"`
+	Repository string    `json:"repository"`
+	Digest     string    `json:"digest"`
+	Tags       []string  `json:"tags"`
+	Rule       string    `json:"rule"`
+	// Result is "deleted", "skipped" or "failed".
+	Result string `json:"result"`
+	Reason string `json:"reason"`
+}
+
+// applyBatch is how many deletions share one fresh tag listing.
+const applyBatch = 64
+
+// Apply deletes what the plan says, by digest (DELETE
+// /v2/<name>/manifests/<digest>), at most Jobs at a time, every index
+// before its children (a child is deleted only once all the indexes being
+// deleted with it are gone).
+//
+// Nothing is deleted on facts older than the deletion itself: first every
+// tag is listed and resolved (HEAD) and compared with the plan; then, for
+// each batch of deletions, the tags are listed again (tags new since are
+// resolved), and right before each deletion the digest's own tags are
+// resolved again. A deletion is skipped (and reported) when one of its
+// tags now points elsewhere, or a tag the plan did not give it now points
+// at it, or a tag cannot be read.
+//
+// Each deletion, skip or failure is written to audit as one JSON line
+// (AuditEntry). A registry that refuses deletes (405, UNSUPPORTED) stops
+// Apply with an error wrapping ErrDeleteUnsupported. Failed deletions make
+// Apply return an error too, with the Report.
+func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, error) {
+	rep := &Report{}
+	if p == nil || len(p.Deletes) == 0 {
+		return rep, nil
+	}
+	ref, err := o.Registry.Reference(p.Repo + ":latest")
+	if err != nil {
+		return rep, fmt.Errorf("repository %q: %w", p.Repo, err)
+	}
+	a := &applier{o: o, p: p, repo: ref.Context(), audit: audit, rep: rep,
+		remote: o.Registry.Remote(ctx), sem: make(chan struct{}, o.jobs())}
+	if audit == nil {
+		a.audit = io.Discard
+	}
+
+	// The state of every tag now.
+	tags, err := o.Registry.ListTags(ctx, p.Repo)
+	if err != nil {
+		return rep, fmt.Errorf("re-reading the tags of %s before deleting: %w (nothing deleted)", p.Repo, err)
+	}
+	a.current, err = a.resolve(ctx, tags)
+	if err != nil {
+		return rep, fmt.Errorf("re-reading the tags of %s before deleting: %w (nothing deleted)", p.Repo, err)
+	}
+
+	// Waves: a deletion waits for the indexes it is a child of.
+	parents := map[string][]string{}
+	for _, d := range p.Deletes {
+		for _, c := range d.Children {
+			parents[c] = append(parents[c], d.Digest)
+		}
+	}
+	pending := append([]Deletion(nil), p.Deletes...)
+	for len(pending) > 0 {
+		var wave, later []Deletion
+		for _, d := range pending {
+			ready := true
+			for _, par := range parents[d.Digest] {
+				if _, settled := a.settled(par); !settled {
+					ready = false
+				}
+			}
+			if ready {
+				wave = append(wave, d)
+			} else {
+				later = append(later, d)
+			}
+		}
+		if len(wave) == 0 { // a cycle cannot happen in a registry; be safe
+			for _, d := range later {
+				a.skip(d, "its parent index could not be ordered before it")
+			}
+			break
+		}
+		for start := 0; start < len(wave); start += applyBatch {
+			end := min(start+applyBatch, len(wave))
+			if err := a.refresh(ctx); err != nil {
+				for _, d := range wave[start:] {
+					a.fail(d, err)
+				}
+				for _, d := range later {
+					a.skip(d, "the tags could not be re-read")
+				}
+				return a.finish(err)
+			}
+			var wg sync.WaitGroup
+			for _, d := range wave[start:end] {
+				var blocked string
+				for _, par := range parents[d.Digest] {
+					if ok, _ := a.settled(par); !ok {
+						blocked = par
+					}
+				}
+				if blocked != "" {
+					a.skip(d, fmt.Sprintf("its index %s was not deleted", short(blocked)))
+					continue
+				}
+				wg.Add(1)
+				a.sem <- struct{}{}
+				go func(d Deletion) {
+					defer wg.Done()
+					defer func() { <-a.sem }()
+					a.delete(ctx, d)
+				}(d)
+			}
+			wg.Wait()
+			if err := a.fatalErr(); err != nil {
+				for _, d := range later {
+					a.skip(d, "apply stopped: "+err.Error())
+				}
+				return a.finish(err)
+			}
+		}
+		pending = later
+	}
+	return a.finish(nil)
+}
+
+type applier struct {
+	o      Options
+	p      *Plan
+	repo   name.Repository
+	remote []remote.Option
+	sem    chan struct{}
+
+	mu      sync.Mutex
+	audit   io.Writer
+	rep     *Report
+	current map[string]string   // tag -> digest, as last read
+	tagsAt  map[string][]string // digest -> tags, from current
+	result  map[string]bool     // digest -> deleted (true) or not (false)
+	fatal   error
+}
+
+// settled says whether the digest's deletion is over, and if it deleted it.
+func (a *applier) settled(d string) (deleted, settled bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	v, ok := a.result[d]
+	return v, ok
+}
+
+func (a *applier) fatalErr() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fatal
+}
+
+func (a *applier) finish(err error) (*Report, error) {
+	if err != nil {
+		return a.rep, err
+	}
+	if n := len(a.rep.Failed); n > 0 {
+		return a.rep, fmt.Errorf("%d of %d deletions in %s failed (first: %s: %v); the rest was done, see the report", n, len(a.p.Deletes), a.p.Repo, a.rep.Failed[0].Digest, a.rep.Failed[0].Err)
+	}
+	return a.rep, nil
+}
+
+// resolve HEADs every tag (Jobs at a time): tag -> digest. A tag that is
+// gone meanwhile is left out.
+func (a *applier) resolve(ctx context.Context, tags []string) (map[string]string, error) {
+	out := make(map[string]string, len(tags))
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for _, t := range tags {
+		wg.Add(1)
+		a.sem <- struct{}{}
+		go func(t string) {
+			defer wg.Done()
+			defer func() { <-a.sem }()
+			d, gone, err := a.head(t)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				if first == nil {
+					first = err
+				}
+			case !gone:
+				out[t] = d
+			}
+		}(t)
+	}
+	wg.Wait()
+	return out, first
+}
+
+// head resolves one tag.
+func (a *applier) head(tag string) (digest string, gone bool, err error) {
+	r := a.repo.Tag(tag)
+	desc, err := remote.Head(r, a.remote...)
+	if err != nil {
+		if registry.KindOf(registry.Explain(err, r.String())) == registry.KindNotFound {
+			return "", true, nil
+		}
+		return "", false, fmt.Errorf("reading tag %s: %w", tag, registry.Explain(err, r.String()))
+	}
+	return desc.Digest.String(), false, nil
+}
+
+// refresh lists the tags again and resolves those not seen before.
+func (a *applier) refresh(ctx context.Context) error {
+	tags, err := a.o.Registry.ListTags(ctx, a.p.Repo)
+	if err != nil {
+		return fmt.Errorf("re-reading the tags of %s: %w", a.p.Repo, err)
+	}
+	a.mu.Lock()
+	var fresh []string
+	listed := map[string]bool{}
+	for _, t := range tags {
+		listed[t] = true
+		if _, ok := a.current[t]; !ok {
+			fresh = append(fresh, t)
+		}
+	}
+	for t := range a.current {
+		if !listed[t] {
+			delete(a.current, t)
+		}
+	}
+	a.mu.Unlock()
+	got, err := a.resolve(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	for t, d := range got {
+		a.current[t] = d
+	}
+	a.tagsAt = map[string][]string{}
+	for t, d := range a.current {
+		a.tagsAt[d] = append(a.tagsAt[d], t)
+	}
+	a.mu.Unlock()
+	return nil
+}
+
+// moved says why d must not be deleted now, or "".
+func (a *applier) moved(d Deletion) (string, error) {
+	own := map[string]bool{}
+	for _, t := range d.Tags {
+		own[t] = true
+	}
+	// Tags not planned on this digest that point at it now.
+	a.mu.Lock()
+	var others []string
+	for _, t := range a.tagsAt[d.Digest] {
+		if !own[t] {
+			others = append(others, t)
+		}
+	}
+	a.mu.Unlock()
+	if len(others) > 0 {
+		sort.Strings(others)
+		return fmt.Sprintf("tag %s now points at it (it did not when planned)", strings.Join(others, ", ")), nil
+	}
+	// Its own tags, right now.
+	for _, t := range d.Tags {
+		now, gone, err := a.head(t)
+		if err != nil {
+			return "", err
+		}
+		if !gone && now != d.Digest {
+			return fmt.Sprintf("tag %s moved to %s since planning", t, short(now)), nil
+		}
+	}
+	return "", nil
+}
+
+func (a *applier) delete(ctx context.Context, d Deletion) {
+	if err := ctx.Err(); err != nil {
+		a.skip(d, "canceled")
+		return
+	}
+	if a.fatalErr() != nil {
+		a.skip(d, "apply stopped")
+		return
+	}
+	why, err := a.moved(d)
+	if err != nil {
+		a.fail(d, fmt.Errorf("cannot check its tags, so it is not deleted: %w", err))
+		return
+	}
+	if why != "" {
+		a.skip(d, why)
+		return
+	}
+	r := a.repo.Digest(d.Digest)
+	err = remote.Delete(r, a.remote...)
+	if err == nil {
+		a.deleted(d)
+		return
+	}
+	var te *transport.Error
+	if errors.As(err, &te) {
+		switch {
+		case te.StatusCode == http.StatusMethodNotAllowed || hasCode(te, transport.UnsupportedErrorCode):
+			e := fmt.Errorf("%w: %s answered DELETE of %s with %d: enable storage.delete in its config (distribution: storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)",
+				ErrDeleteUnsupported, a.repo.RegistryStr(), r, te.StatusCode)
+			a.mu.Lock()
+			if a.fatal == nil {
+				a.fatal = e
+			}
+			a.mu.Unlock()
+			a.fail(d, e)
+			return
+		case te.StatusCode == http.StatusNotFound || hasCode(te, transport.ManifestUnknownErrorCode):
+			// Someone else deleted it: its children may go.
+			a.mu.Lock()
+			a.rep.Skipped = append(a.rep.Skipped, Skip{Digest: d.Digest, Tags: d.Tags, Rule: d.Rule, Reason: "already gone"})
+			a.record(d, "skipped", "already gone", true)
+			a.mu.Unlock()
+			return
+		}
+	}
+	a.fail(d, registry.Explain(err, r.String()))
+}
+
+func hasCode(e *transport.Error, code transport.ErrorCode) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *applier) record(d Deletion, result, reason string, deleted bool) {
+	// Called with a.mu held.
+	if a.result == nil {
+		a.result = map[string]bool{}
+	}
+	a.result[d.Digest] = deleted
+	tags := d.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	line, _ := json.Marshal(AuditEntry{
+		Time: a.o.now().UTC(), Repository: a.p.Repo, Digest: d.Digest, Tags: tags,
+		Rule: d.Rule, Result: result, Reason: reason,
+	})
+	_, _ = a.audit.Write(append(line, '\n'))
+}
+
+func (a *applier) deleted(d Deletion) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rep.Deleted = append(a.rep.Deleted, d)
+	a.record(d, "deleted", d.Reason, true)
+}
+
+func (a *applier) skip(d Deletion, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rep.Skipped = append(a.rep.Skipped, Skip{Digest: d.Digest, Tags: d.Tags, Rule: d.Rule, Reason: why})
+	a.record(d, "skipped", why, false)
+}
+
+func (a *applier) fail(d Deletion, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rep.Failed = append(a.rep.Failed, Failure{Digest: d.Digest, Tags: d.Tags, Rule: d.Rule, Err: err})
+	a.record(d, "failed", err.Error(), false)
+}
