@@ -21,6 +21,9 @@ type pruneOptions struct {
 	format string // text (table is a synonym) or json
 	dryRun bool
 
+	// registries
+	reg registryPruneFlags
+
 	// --local
 	all          bool
 	cacheMaxAge  string
@@ -32,11 +35,12 @@ func (o *pruneOptions) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&o.local, "local", false, "prune the local store ($HOIST_HOME) instead of registries")
 	fl.StringVar(&o.format, "format", "text", "output format: text or json")
-	fl.BoolVar(&o.dryRun, "dry-run", false, "with --local: print what would be removed and remove nothing")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "with --local: print what would be removed and remove nothing (registries: the default without --apply)")
 	fl.BoolVar(&o.all, "all", false, "with --local: drop every build cache record (whatever --cache-max-age and --cache-max-size say) and every RUN snapshot not in use")
 	fl.StringVar(&o.cacheMaxAge, "cache-max-age", "168h", "with --local: drop build cache records not used for longer than this (e.g. 168h, 7d; 0 = no limit)")
 	fl.StringVar(&o.cacheMaxSize, "cache-max-size", "10GB", "with --local: drop the least recently used build cache records until the layers only the cache keeps fit in this (e.g. 10GB, 500MB, 2GiB; 0 = no limit)")
 	fl.StringVar(&o.grace, "grace", "1h", "with --local: keep unreferenced blobs written or used more recently than this, as a build in another process may still need them (0 = none, which can break builds running at the same time)")
+	o.reg.add(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion("text", "json"))
 }
 
@@ -66,9 +70,19 @@ func (o *pruneOptions) localGC() (store.GCOptions, error) {
 func (a *app) newPruneCmd() *cobra.Command {
 	o := &pruneOptions{}
 	cmd := &cobra.Command{
-		Use:   "prune --local",
-		Short: "Remove unused blobs and old build cache from the local store",
-		Long: `hoist prune --local garbage-collects the local store ($HOIST_HOME):
+		Use:   "prune REPOSITORY... | --local",
+		Short: "Delete what the policy says from registries, or free the local store",
+		Long: `hoist prune REPOSITORY ... plans, for each repository, what the policy's
+protect and prune rules delete, adds the safety no policy can turn off (an
+image younger than min_age, a child of a kept index, a referrer (signature,
+SBOM) of a kept image, a manifest with a kept tag are kept; more deletions
+than max_deletions delete nothing; a repository whose facts could not all be
+read is skipped), and prints the plan as a table (or json). Nothing is deleted
+without --apply; with it, each image's tags are read again right before its
+deletion (an image whose tags moved is skipped), indexes go before their
+children, and every deletion is appended to the --audit-log.
+
+hoist prune --local garbage-collects the local store ($HOIST_HOME):
 
   - build cache records not used for --cache-max-age (default 168h), then
     the least recently used ones until the layers only the cache keeps fit
@@ -86,9 +100,11 @@ func (a *app) newPruneCmd() *cobra.Command {
 A blob an image name reaches is never removed. --dry-run prints the same
 report and removes nothing.
 
-Pruning registries (hoist prune REPOSITORY ... with a policy) is not built
-yet: it comes with a later issue.`,
-		Example: `  hoist prune --local
+ghcr.io is pruned through the GitHub Packages API (docs/ghcr.md) in a later
+step; today its repositories are planned but deletion needs the registry API.`,
+		Example: `  hoist prune ghcr.io/acme/app --policy hoist.hcl
+  hoist prune registry.example.com/app --apply --audit-log prune.jsonl
+  hoist prune --local
   hoist prune --local --dry-run --cache-max-age 72h --cache-max-size 2GB
   hoist prune --local --all --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -106,7 +122,7 @@ func (a *app) runPrune(cmd *cobra.Command, o *pruneOptions, args []string) error
 		return badInput("invalid --format %q: use text or json", o.format)
 	}
 	if !o.local {
-		return badInput("pruning registries (hoist prune REPOSITORY ...) is not available yet: it is built by a later issue; to clean the local store, run `hoist prune --local`")
+		return a.runPruneRegistry(cmd.Context(), o, args)
 	}
 	if len(args) > 0 {
 		return badInput("hoist prune --local cleans the local store and takes no repository (got %s)", strings.Join(args, " "))

@@ -55,10 +55,13 @@ func (ts *testStore) setUsed(t *testing.T, key string, used time.Duration) {
 
 func TestPruneWithoutLocal(t *testing.T) {
 	env := map[string]string{"HOIST_HOME": filepath.Join(t.TempDir(), "h")}
-	for _, args := range [][]string{{"prune"}, {"prune", "ghcr.io/acme/app"}, {"prune", "--all"}} {
-		r := hoist(t, "", "", env, args...)
-		if r.code != 2 || !strings.Contains(r.stderr, "pruning registries (hoist prune REPOSITORY ...) is not available yet: it is built by a later issue") ||
-			!strings.Contains(r.stderr, "hoist prune --local") {
+	for args, want := range map[string]string{
+		"prune":                  "name the repositories to prune",
+		"prune --all":            "or clean the local store with --local",
+		"prune ghcr.io/acme/app": "give --policy FILE",
+	} {
+		r := hoist(t, t.TempDir(), "", env, strings.Fields(args)...)
+		if r.code != 2 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
