@@ -108,7 +108,7 @@ registry clean afterwards: one binary, no daemon.
   hoist build     build a Dockerfile into an OCI image, daemonless, with layer caching
   hoist tag       compute the right tags from git, CI and the registry, and apply them
   hoist images    list the images of the local store (rmi removes, push pushes them)
-  hoist prune     --local: free the local store (unused blobs, old build cache)
+  hoist prune     delete what the policy says from registries; --local frees the local store
   hoist policy    check, explain and format the HCL policy file (hoist.hcl)
 
 ` + exitCodesHelp,
