@@ -22,8 +22,10 @@ import (
 // Report is what Apply did.
 type Report struct {
 	Deleted []Deletion
-	Skipped []Skip
-	Failed  []Failure
+	// Untagged are the tags removed from manifests that stay.
+	Untagged []Untag
+	Skipped  []Skip
+	Failed   []Failure
 }
 
 // Skip is a deletion Apply did not do, and why.
@@ -80,7 +82,7 @@ const applyBatch = 64
 // Apply return an error too, with the Report.
 func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, error) {
 	rep := &Report{}
-	if p == nil || len(p.Deletes) == 0 {
+	if p == nil || len(p.Deletes)+len(p.Untags) == 0 {
 		return rep, nil
 	}
 	ref, err := o.Registry.Reference(p.Repo + ":latest")
@@ -173,6 +175,7 @@ func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, e
 		}
 		pending = later
 	}
+	a.applyUntags(ctx)
 	return a.finish(nil)
 }
 
@@ -398,6 +401,16 @@ func (a *applier) record(d Deletion, result, reason string, deleted bool) {
 	}
 	line, _ := json.Marshal(AuditEntry{
 		Time: a.o.now().UTC(), Repository: a.p.Repo, Digest: d.Digest, Tags: tags,
+		Rule: d.Rule, Result: result, Reason: reason,
+	})
+	_, _ = a.audit.Write(append(line, '\n'))
+}
+
+// recordKeep writes an audit line for an untag (the manifest stays, so
+// no deletion result is recorded for its digest). Called with a.mu held.
+func (a *applier) recordKeep(d Deletion, result, reason string) {
+	line, _ := json.Marshal(AuditEntry{
+		Time: a.o.now().UTC(), Repository: a.p.Repo, Digest: d.Digest, Tags: d.Tags,
 		Rule: d.Rule, Result: result, Reason: reason,
 	})
 	_, _ = a.audit.Write(append(line, '\n'))

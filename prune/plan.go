@@ -32,6 +32,10 @@ type Plan struct {
 	// Tags is every tag of the repository and the digest it pointed at
 	// when the facts were gathered: Apply compares it with the registry.
 	Tags map[string]string
+	// Untags are tags a prune rule deletes from a manifest that another
+	// tag keeps (policy.SafetySameManifest): the tag goes, the manifest
+	// stays.
+	Untags []Untag
 }
 
 // Deletion is one manifest to delete.
@@ -181,8 +185,9 @@ func PlanRepo(r *Repo, o Options) (*Plan, error) {
 		return a.Digest < b.Digest
 	})
 
-	if len(p.Deletes) > pp.Limits.MaxDeletions {
-		return p, &policy.TooManyDeletionsError{Count: len(p.Deletes), Limit: pp.Limits.MaxDeletions, Rule: pp.Limits.Rule}
+	p.Untags = untags(p)
+	if n := len(p.Deletes) + len(p.Untags); n > pp.Limits.MaxDeletions {
+		return p, &policy.TooManyDeletionsError{Count: n, Limit: pp.Limits.MaxDeletions, Rule: pp.Limits.Rule}
 	}
 	return p, nil
 }

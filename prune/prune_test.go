@@ -89,18 +89,31 @@ func TestApplyRealRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Skipped) != 0 || len(rep.Failed) != 0 || len(rep.Deleted) != len(p.Deletes) {
-		t.Fatalf("report: %d deleted of %d, skipped %v, failed %v", len(rep.Deleted), len(p.Deletes), rep.Skipped, rep.Failed)
+	if len(rep.Skipped) != 0 || len(rep.Failed) != 0 || len(rep.Deleted) != len(p.Deletes) || len(rep.Untagged) != len(p.Untags) {
+		t.Fatalf("report: %d deleted of %d, %d untagged of %d, skipped %v, failed %v", len(rep.Deleted), len(p.Deletes), len(rep.Untagged), len(p.Untags), rep.Skipped, rep.Failed)
 	}
-	lines := strings.Split(strings.TrimSpace(audit.String()), "\n")
-	if len(lines) != len(p.Deletes) {
-		t.Fatalf("audit has %d lines, want %d", len(lines), len(p.Deletes))
+	if len(p.Untags) == 0 {
+		t.Fatal("the repository has a PR tag on a release manifest: the plan should remove that tag alone")
 	}
+	all := strings.Split(strings.TrimSpace(audit.String()), "\n")
+	if len(all) != len(p.Deletes)+len(p.Untags) {
+		t.Fatalf("audit has %d lines, want %d", len(all), len(p.Deletes)+len(p.Untags))
+	}
+	// Manifest deletions first, then the tag-only removals.
+	lines := all[:len(p.Deletes)]
 	for _, l := range lines {
 		var e AuditEntry
 		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Result != "deleted" || e.Repository != repo || e.Digest == "" || e.Rule == "" {
 			t.Fatalf("audit line %s: %v", l, err)
 		}
+	}
+	untagged := map[string]bool{}
+	for _, l := range all[len(p.Deletes):] {
+		var e AuditEntry
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Result != "untagged" || len(e.Tags) != 1 {
+			t.Fatalf("audit line %s: %v", l, err)
+		}
+		untagged[e.Tags[0]] = true
 	}
 
 	deleted := map[string]bool{}
@@ -133,7 +146,7 @@ func TestApplyRealRegistry(t *testing.T) {
 	}
 	var wantTags []string
 	for tag, d := range pushed {
-		if !deleted[d] {
+		if !deleted[d] && !untagged[tag] {
 			wantTags = append(wantTags, tag)
 		}
 	}

@@ -42,6 +42,8 @@ type pruneRepoJSON struct {
 	Skipped    string              `json:"skipped,omitempty"`
 	Decisions  []pruneDecisionJSON `json:"decisions"`
 	Deleted    []string            `json:"deleted"`
+	Untags     []string            `json:"untags"`
+	Untagged   []string            `json:"untagged"`
 	Kept       []string            `json:"keptAtApply,omitempty"`
 }
 
@@ -94,7 +96,7 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 	failed := false
 	var blockErr error
 	for _, repo := range repos {
-		rj := pruneRepoJSON{Repository: repo, Decisions: []pruneDecisionJSON{}, Deleted: []string{}}
+		rj := pruneRepoJSON{Repository: repo, Decisions: []pruneDecisionJSON{}, Deleted: []string{}, Untags: []string{}, Untagged: []string{}}
 		facts, err := prune.Facts(ctx, popts, repo)
 		if err != nil {
 			rj.Skipped = fmt.Sprintf("its facts could not all be read, so nothing is deleted there: %v", err)
@@ -123,9 +125,15 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 			}
 			rj.Decisions = append(rj.Decisions, dj)
 		}
+		for _, u := range plan.Untags {
+			rj.Untags = append(rj.Untags, u.Tag)
+		}
 		if o.reg.apply {
 			rep, err := prune.Apply(ctx, plan, popts, audit)
 			if rep != nil {
+				for _, u := range rep.Untagged {
+					rj.Untagged = append(rj.Untagged, u.Tag)
+				}
 				for _, d := range rep.Deleted {
 					rj.Deleted = append(rj.Deleted, d.Digest)
 				}
@@ -183,13 +191,16 @@ func (a *app) printPruneRegistry(out []pruneRepoJSON, applied bool, now time.Tim
 				deletes++
 			}
 		}
+		if len(r.Untags) > 0 {
+			fmt.Fprintf(a.stdout, "  tags removed from manifests that stay: %s\n", strings.Join(r.Untags, " "))
+		}
 		if applied {
-			fmt.Fprintf(a.stdout, "  deleted %d manifests\n", len(r.Deleted))
+			fmt.Fprintf(a.stdout, "  deleted %d manifests, removed %d tags\n", len(r.Deleted), len(r.Untagged))
 			for _, k := range r.Kept {
 				fmt.Fprintf(a.stdout, "  kept at apply: %s\n", k)
 			}
 		} else {
-			fmt.Fprintf(a.stdout, "  plan: %d to delete; nothing deleted (add --apply)\n", deletes)
+			fmt.Fprintf(a.stdout, "  plan: %d to delete, %d tags to remove; nothing deleted (add --apply)\n", deletes, len(r.Untags))
 		}
 	}
 }

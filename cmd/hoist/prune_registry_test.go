@@ -61,7 +61,7 @@ policy {
 `)
 	dir := t.TempDir()
 	r := hoist(t, dir, "", nil, "prune", repo, "--policy", pol)
-	if r.code != 0 || !strings.Contains(r.stdout, "plan: 2 to delete; nothing deleted (add --apply)") {
+	if r.code != 0 || !strings.Contains(r.stdout, "plan: 2 to delete, 0 tags to remove; nothing deleted (add --apply)") {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	tags := func() []string {
