@@ -350,7 +350,11 @@ func (a *applier) delete(ctx context.Context, d Deletion) {
 		return
 	}
 	r := a.repo.Digest(d.Digest)
-	err = remote.Delete(r, a.remote...)
+	if a.o.Deleter != nil {
+		err = a.o.Deleter.DeleteManifest(ctx, a.p.Repo, d.Digest)
+	} else {
+		err = remote.Delete(r, a.remote...)
+	}
 	if err == nil {
 		a.deleted(d)
 		return

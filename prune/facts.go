@@ -33,6 +33,19 @@ type Options struct {
 	Jobs int
 	// Now is the time of planning (default time.Now).
 	Now func() time.Time
+	// Deleter, when set, deletes manifests instead of the registry API's
+	// DELETE (ghcr.io: the GitHub Packages API; see ForGHCR). Tag-only
+	// removals are then skipped when it cannot remove a single tag.
+	Deleter Deleter
+}
+
+// Deleter deletes manifests by digest where the registry API cannot.
+type Deleter interface {
+	// DeleteManifest deletes the manifest digest of repository repo.
+	DeleteManifest(ctx context.Context, repo, digest string) error
+	// CanUntag says whether a single tag can be removed (the placeholder
+	// method needs the registry's DELETE).
+	CanUntag() bool
 }
 
 func (o Options) jobs() int {

@@ -62,6 +62,9 @@ func untags(p *Plan) []Untag {
 // pointed at a throw-away manifest of its own, which is then deleted by
 // digest, so the original manifest and its other tags are untouched.
 func (a *applier) untag(ctx context.Context, u Untag) error {
+	if a.o.Deleter != nil && !a.o.Deleter.CanUntag() {
+		return errCannotUntag
+	}
 	ref, err := a.o.Registry.Reference(a.p.Repo + ":" + u.Tag)
 	if err != nil {
 		return err
@@ -111,6 +114,9 @@ func (a *applier) untag(ctx context.Context, u Untag) error {
 	return nil
 }
 
+// errCannotUntag: the registry offers no way to remove a single tag.
+var errCannotUntag = errors.New("this registry cannot remove a single tag (its API deletes whole package versions): the tag stays")
+
 // errMoved: the tag no longer points where the plan saw it.
 var errMoved = errors.New("the tag moved since planning")
 
@@ -125,7 +131,7 @@ func (a *applier) applyUntags(ctx context.Context) {
 		case err == nil:
 			a.rep.Untagged = append(a.rep.Untagged, u)
 			a.recordKeep(d, "untagged", u.Reason)
-		case errors.Is(err, errMoved):
+		case errors.Is(err, errMoved), errors.Is(err, errCannotUntag):
 			a.rep.Skipped = append(a.rep.Skipped, Skip{Digest: u.Digest, Tags: d.Tags, Rule: u.Rule, Reason: err.Error()})
 			a.recordKeep(d, "skipped", err.Error())
 		default:

@@ -100,8 +100,8 @@ hoist prune --local garbage-collects the local store ($HOIST_HOME):
 A blob an image name reaches is never removed. --dry-run prints the same
 report and removes nothing.
 
-ghcr.io is pruned through the GitHub Packages API (docs/ghcr.md) in a later
-step; today its repositories are planned but deletion needs the registry API.`,
+ghcr.io repositories are deleted through the GitHub Packages API (set
+GITHUB_TOKEN; versions can be restored for 30 days, see docs/ghcr.md).`,
 		Example: `  hoist prune ghcr.io/acme/app --policy hoist.hcl
   hoist prune registry.example.com/app --apply --audit-log prune.jsonl
   hoist prune --local

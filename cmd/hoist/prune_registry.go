@@ -14,6 +14,7 @@ import (
 	"github.com/hoistci/hoist/internal/policy"
 	"github.com/hoistci/hoist/internal/registry"
 	"github.com/hoistci/hoist/prune"
+	"github.com/hoistci/hoist/prune/ghcr"
 )
 
 // registryPruneFlags are the flags of `hoist prune REPOSITORY ...`.
@@ -96,6 +97,16 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 	failed := false
 	var blockErr error
 	for _, repo := range repos {
+		popts := popts
+		if _, _, ok := ghcr.ParseRepository(repo); ok && o.reg.apply {
+			// ghcr.io deletes through the GitHub Packages API, one at a time.
+			tok := a.getenv("GITHUB_TOKEN")
+			if tok == "" {
+				return badInput("%s: deleting on ghcr.io goes through the GitHub Packages API: set GITHUB_TOKEN to a token with packages write/delete access (in Actions: permissions: packages: write)", repo)
+			}
+			popts.Deleter = prune.ForGHCR(repo, &ghcr.Client{Token: tok})
+			popts.Jobs = 1
+		}
 		rj := pruneRepoJSON{Repository: repo, Decisions: []pruneDecisionJSON{}, Deleted: []string{}, Untags: []string{}, Untagged: []string{}}
 		facts, err := prune.Facts(ctx, popts, repo)
 		if err != nil {
