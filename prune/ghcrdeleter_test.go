@@ -57,7 +57,7 @@ func TestGHCRDeleter(t *testing.T) {
 			for d, id := range ids {
 				vs = append(vs, map[string]any{"id": id, "name": d, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
 					"package_html_url": "https://github.com/orgs/acme/packages/container/package/app",
-					"metadata": map[string]any{"package_type": "container", "container": map[string]any{"tags": []string{}}}})
+					"metadata":         map[string]any{"package_type": "container", "container": map[string]any{"tags": []string{}}}})
 			}
 			w.Header().Set("Content-Type", "application/json")
 			json.NewEncoder(w).Encode(vs)
