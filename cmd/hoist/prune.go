@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoistci/hoist/internal/policy"
 	"github.com/hoistci/hoist/internal/store"
 	"github.com/hoistci/hoist/internal/ui"
 )
@@ -38,6 +40,7 @@ func (o *pruneOptions) add(cmd *cobra.Command) {
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --local: print what would be removed and remove nothing (registries: the default without --apply)")
 	fl.BoolVar(&o.all, "all", false, "with --local: drop every build cache record (whatever --cache-max-age and --cache-max-size say) and every RUN snapshot not in use")
 	fl.StringVar(&o.cacheMaxAge, "cache-max-age", "168h", "with --local: drop build cache records not used for longer than this (e.g. 168h, 7d; 0 = no limit)")
+	fl.StringVar(&o.cacheMaxSize, "keep-storage", "10GB", "with --local: the same as --cache-max-size (docker buildx prune's name)")
 	fl.StringVar(&o.cacheMaxSize, "cache-max-size", "10GB", "with --local: drop the least recently used build cache records until the layers only the cache keeps fit in this (e.g. 10GB, 500MB, 2GiB; 0 = no limit)")
 	fl.StringVar(&o.grace, "grace", "1h", "with --local: keep unreferenced blobs written or used more recently than this, as a build in another process may still need them (0 = none, which can break builds running at the same time)")
 	o.reg.add(cmd)
@@ -82,7 +85,9 @@ without --apply; with it, each image's tags are read again right before its
 deletion (an image whose tags moved is skipped), indexes go before their
 children, and every deletion is appended to the --audit-log.
 
-hoist prune --local garbage-collects the local store ($HOIST_HOME):
+hoist prune --local garbage-collects the local store ($HOIST_HOME), after
+the policy's protect and prune rules (with --policy, or ./hoist.hcl with
+prune rules) have judged its images as they judge a repository's:
 
   - build cache records not used for --cache-max-age (default 168h), then
     the least recently used ones until the layers only the cache keeps fit
@@ -135,28 +140,72 @@ func (a *app) runPrune(cmd *cobra.Command, o *pruneOptions, args []string) error
 	if err != nil {
 		return err
 	}
+	// The policy's protect and prune rules judge the store's images first
+	// (when a policy is given, or ./hoist.hcl has prune rules).
+	var images []localPruneImage
+	paths := o.reg.policies
+	if len(paths) == 0 {
+		if p := findPolicyFile(); p != "" {
+			paths = []string{p}
+		}
+	}
+	if len(paths) > 0 {
+		pol, err := a.loadPolicy(paths, o.reg.vars.vars, o.reg.vars.varFiles)
+		if err != nil {
+			return err
+		}
+		if len(pol.Prunes) > 0 {
+			images, err = pruneLocalImages(cmd.Context(), s, pol, o.dryRun, time.Now())
+			if err != nil {
+				var tm *policy.TooManyDeletionsError
+				if errors.As(err, &tm) {
+					return &exitError{code: exitFailed, err: err}
+				}
+				return opFailed(err)
+			}
+		} else if len(o.reg.policies) > 0 {
+			return badInput("%s has no prune rule: nothing in the local store is judged by it (the GC below runs without --policy)", strings.Join(paths, ", "))
+		}
+	}
 	res, err := s.GC(cmd.Context(), opts)
 	if err != nil {
 		return opFailed(err)
 	}
 	if o.format == "json" {
-		return writeJSON(a.stdout, pruneLocalJSON(res, o.dryRun))
+		out := pruneLocalJSON(res, o.dryRun)
+		out.Images = images
+		return writeJSON(a.stdout, out)
+	}
+	verb := "removed"
+	if o.dryRun {
+		verb = "would remove"
+	}
+	for _, im := range images {
+		switch {
+		case im.Decision != string(policy.Delete):
+		case im.Result == "removed" || im.Result == "would remove":
+			fmt.Fprintf(a.stdout, "%s image %s (%s)\n", verb, im.Name, im.Rule)
+		default:
+			fmt.Fprintf(a.stdout, "image %s (%s): %s\n", im.Name, im.Rule, im.Result)
+		}
 	}
 	a.printPruneLocal(res, o)
 	return nil
 }
 
 type pruneLocalResult struct {
-	DryRun         bool              `json:"dryRun"`
-	RemovedImages  []string          `json:"removedImages"` // names dropped because a blob they need was corrupt
-	CacheRecords   []pruneCacheEntry `json:"cacheRecords"`
-	Blobs          []string          `json:"blobs"`
-	TempFiles      []string          `json:"tempFiles"`
-	Snapshots      []pruneSnapshot   `json:"snapshots"`
-	CacheMounts    []string          `json:"cacheMounts"`
-	BytesFreed     int64             `json:"bytesFreed"`
-	KeptYoungBlobs int               `json:"keptYoungBlobs"` // unreferenced, but within --grace
-	KeptYoungBytes int64             `json:"keptYoungBytes"`
+	DryRun        bool              `json:"dryRun"`
+	RemovedImages []string          `json:"removedImages"` // names dropped because a blob they need was corrupt
+	CacheRecords  []pruneCacheEntry `json:"cacheRecords"`
+	Blobs         []string          `json:"blobs"`
+	TempFiles     []string          `json:"tempFiles"`
+	Snapshots     []pruneSnapshot   `json:"snapshots"`
+	CacheMounts   []string          `json:"cacheMounts"`
+	Images        []localPruneImage `json:"images,omitempty"` // the policy's decisions, with --policy
+
+	BytesFreed     int64 `json:"bytesFreed"`
+	KeptYoungBlobs int   `json:"keptYoungBlobs"` // unreferenced, but within --grace
+	KeptYoungBytes int64 `json:"keptYoungBytes"`
 }
 
 type pruneSnapshot struct {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hoistci/hoist/internal/imagetest"
 	"github.com/hoistci/hoist/internal/registry"
+	"github.com/hoistci/hoist/internal/store"
 )
 
 // TestPruneRegistry plans and applies a policy on a repository of the
@@ -96,5 +97,66 @@ policy {
 	}
 	if n := strings.Count(string(b), `"deleted"`); n != 2 {
 		t.Errorf("audit log has %d deletions:\n%s", n, b)
+	}
+}
+
+// TestPruneLocalWithPolicy: the policy's rules judge the local store's
+// images, then the GC runs; --dry-run removes nothing.
+func TestPruneLocalWithPolicy(t *testing.T) {
+	home := t.TempDir()
+	st, err := store.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(name string, created time.Time, seed int64) {
+		img, err := random.Image(128+seed, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := img.ConfigFile()
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture, cf.Created = "linux", "amd64", v1.Time{Time: created}
+		if img, err = mutate.ConfigFile(img, cf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.WriteImage(context.Background(), img, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-72 * time.Hour)
+	add("app:1.0.0", old, 1)
+	add("app:pr-1", old, 2)
+	add("app:pr-2", time.Now(), 3)
+	pol := filepath.Join(t.TempDir(), "hoist.hcl")
+	writeFile(t, pol, "protect \"releases\" {\n  match = semver_valid(image.tag)\n}\nprune \"prs\" {\n  match = startswith(image.tag, \"pr-\")\n  older_than = \"1h\"\n}\npolicy {\n  min_age = \"30m\"\n}\n")
+	env := map[string]string{"HOIST_HOME": home}
+	r := hoist(t, t.TempDir(), "", env, "prune", "--local", "--policy", pol, "--dry-run", "--keep-storage", "1GB")
+	if r.code != 0 || !strings.Contains(r.stdout, "would remove image app:pr-1 (prune \"prs\")") {
+		t.Fatalf("dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hoist(t, t.TempDir(), "", env, "prune", "--local", "--policy", pol, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out struct {
+		Images []localPruneImage `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	for _, im := range out.Images {
+		if im.Result == "removed" {
+			removed++
+		}
+	}
+	if removed != 1 {
+		t.Errorf("removed %d images: %+v", removed, out.Images)
+	}
+	for name, want := range map[string]bool{"app:1.0.0": true, "app:pr-1": false, "app:pr-2": true} {
+		_, err := st.Image(name)
+		if (err == nil) != want {
+			t.Errorf("%s present=%v, want %v", name, err == nil, want)
+		}
 	}
 }
