@@ -54,7 +54,7 @@ prune "sboms" {
 }
 policy {
   min_age       = "30m"
-  max_deletions = 100
+  max_deletions = 400
 }
 `
 
@@ -110,9 +110,25 @@ func digestOf(t testing.TB, img interface{ Digest() (v1.Hash, error) }) string {
 	return d.String()
 }
 
-// buildRepo pushes the test repository (about 60 tags) and returns the
-// digest of each tag it pushed.
+// repoSize is how many releases, CI builds and PR builds a generated
+// repository has.
+type repoSize struct{ releases, ci, prs int }
+
+var (
+	// smallRepo (about 60 tags) serves the apply, race and fault tests.
+	smallRepo = repoSize{5, 20, 25}
+	// bigRepo (about 300 tags, as issue 8 asks) serves the golden plan.
+	bigRepo = repoSize{20, 130, 140}
+)
+
+// buildRepo pushes the small test repository and returns the digest of
+// each tag it pushed.
 func buildRepo(t testing.TB, o registry.Options, repo string) map[string]string {
+	return buildRepoSized(t, o, repo, smallRepo)
+}
+
+// buildRepoSized pushes a generated repository of the given size.
+func buildRepoSized(t testing.TB, o registry.Options, repo string, size repoSize) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	tags := map[string]string{}
@@ -129,15 +145,15 @@ func buildRepo(t testing.TB, o registry.Options, repo string) map[string]string 
 	next := func() int64 { seed++; return seed }
 
 	// Releases: protected whatever their age.
-	for i := 0; i < 5; i++ {
-		put(fmt.Sprintf("v1.%d.0", i), mkImage(t, next(), ago(time.Duration(100-15*i)*day), "amd64"))
+	for i := 0; i < size.releases; i++ {
+		put(fmt.Sprintf("v1.%d.0", i), mkImage(t, next(), ago(time.Duration(200-5*i)*day), "amd64"))
 	}
-	// CI builds: 20, one a day; the 3 newest are kept.
-	for i := 0; i < 20; i++ {
+	// CI builds, about one a day; the 3 newest are kept.
+	for i := 0; i < size.ci; i++ {
 		put(fmt.Sprintf("sha-%07x", 0xabc000+i), mkImage(t, next(), ago(time.Duration(i+1)*day+time.Duration(i)*time.Minute), "amd64"))
 	}
-	// PR builds: 25, some younger than an hour (and than min_age).
-	for i := 1; i <= 25; i++ {
+	// PR builds, some younger than an hour (and than min_age).
+	for i := 1; i <= size.prs; i++ {
 		age := time.Duration(i) * 5 * time.Hour
 		if i%6 == 0 {
 			age = time.Duration(i) * time.Minute // 6, 12, 18, 24 minutes
@@ -166,7 +182,7 @@ func buildRepo(t testing.TB, o registry.Options, repo string) map[string]string 
 		tags[tag] = digestOf(t, idx)
 	}
 	mkIndex("v2.0.0", 10*day)
-	mkIndex("pr-50", 9*day)
+	mkIndex("pr-500", 9*day)
 
 	// Signatures by tag convention: of a release (kept with it) and of an
 	// old PR build (deleted with it).

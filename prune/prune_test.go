@@ -52,7 +52,7 @@ func TestPlanGolden(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			o := testOptions(t)
 			repo := uniqueRepo(host, "golden")
-			buildRepo(t, o.Registry, repo)
+			buildRepoSized(t, o.Registry, repo, bigRepo)
 			r, err := Facts(context.Background(), o, repo)
 			if err != nil {
 				t.Fatal(err)
@@ -142,7 +142,7 @@ func TestApplyRealRegistry(t *testing.T) {
 		}
 	}
 	if indexes != 1 {
-		t.Errorf("%d indexes deleted, want 1 (pr-50)", indexes)
+		t.Errorf("%d indexes deleted, want 1 (pr-500)", indexes)
 	}
 	var wantTags []string
 	for tag, d := range pushed {
@@ -195,9 +195,9 @@ func TestApplyTagMoved(t *testing.T) {
 	for _, d := range p.Deletes {
 		planned[d.Digest] = true
 	}
-	// pr-1, pr-4 and the index pr-50 are to be deleted; "v1.4.0" now also
-	// names pr-1's manifest, pr-4 is rebuilt, and a new tag names pr-50.
-	if !planned[pushed["pr-1"]] || !planned[pushed["pr-4"]] || !planned[pushed["pr-50"]] {
+	// pr-1, pr-4 and the index pr-500 are to be deleted; "v1.4.0" now also
+	// names pr-1's manifest, pr-4 is rebuilt, and a new tag names pr-500.
+	if !planned[pushed["pr-1"]] || !planned[pushed["pr-4"]] || !planned[pushed["pr-500"]] {
 		t.Fatalf("pr-1 and pr-4 should be planned for deletion:\n%s", planLines(p))
 	}
 	if err := o.Registry.Tag(ctx, repo+":pr-1", repo+":v1.4.0"); err != nil {
@@ -206,7 +206,7 @@ func TestApplyTagMoved(t *testing.T) {
 	if err := o.Registry.WriteImage(ctx, repo+":pr-4", mkImage(t, 999, testNow, "amd64")); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.Registry.Tag(ctx, repo+":pr-50", repo+":keep-me"); err != nil {
+	if err := o.Registry.Tag(ctx, repo+":pr-500", repo+":keep-me"); err != nil {
 		t.Fatal(err)
 	}
 	var audit bytes.Buffer
@@ -220,14 +220,14 @@ func TestApplyTagMoved(t *testing.T) {
 	}
 	var children []string
 	for _, d := range p.Deletes {
-		if d.Digest == pushed["pr-50"] {
+		if d.Digest == pushed["pr-500"] {
 			children = d.Children
 		}
 	}
 	if len(skipped) != 5 || len(children) != 2 ||
 		!strings.Contains(skipped[pushed["pr-1"]], "v1.4.0") ||
 		!strings.Contains(skipped[pushed["pr-4"]], "pr-4 moved") ||
-		!strings.Contains(skipped[pushed["pr-50"]], "keep-me") ||
+		!strings.Contains(skipped[pushed["pr-500"]], "keep-me") ||
 		!strings.Contains(skipped[children[0]], "was not deleted") || !strings.Contains(skipped[children[1]], "was not deleted") {
 		t.Fatalf("skipped: %v", skipped)
 	}
