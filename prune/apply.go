@@ -90,7 +90,7 @@ func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, e
 		return rep, fmt.Errorf("repository %q: %w", p.Repo, err)
 	}
 	a := &applier{o: o, p: p, repo: ref.Context(), audit: audit, rep: rep,
-		remote: o.Registry.Remote(ctx), sem: make(chan struct{}, o.jobs())}
+		remote: o.remoteOpts(ctx), sem: make(chan struct{}, o.jobs())}
 	if audit == nil {
 		a.audit = io.Discard
 	}

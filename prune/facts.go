@@ -182,7 +182,7 @@ func newGatherer(ctx context.Context, o Options, repo name.Repository) *gatherer
 	ctx, cancel := context.WithCancel(ctx)
 	return &gatherer{
 		ctx: ctx, cancel: cancel, repo: repo,
-		remote:    o.Registry.Remote(ctx),
+		remote:    o.remoteOpts(ctx),
 		sem:       make(chan struct{}, o.jobs()),
 		manifests: map[string]*manifest{},
 		claimed:   map[string]bool{},
@@ -464,4 +464,19 @@ func assemble(repo string, tagDigest map[string]string, ms map[string]*manifest)
 		return a.Tag < b.Tag
 	})
 	return r
+}
+
+// remoteOpts are the registry options of one Facts or Apply run, with one
+// puller and one pusher reused by every request: each request would
+// otherwise ping the registry (and, for plain HTTP, try HTTPS) again, which
+// was two thirds of the requests of a plan.
+func (o Options) remoteOpts(ctx context.Context) []remote.Option {
+	opts := o.Registry.Remote(ctx)
+	if p, err := remote.NewPuller(opts...); err == nil {
+		opts = append(opts, remote.Reuse(p))
+	}
+	if p, err := remote.NewPusher(opts...); err == nil {
+		opts = append(opts, remote.Reuse(p))
+	}
+	return opts
 }
