@@ -29,7 +29,7 @@ type Options struct {
 	Registry registry.Options
 	Policy   *policy.Policy
 	// Jobs bounds concurrent manifest and config fetches, tag re-reads and
-	// deletions (default 8).
+	// deletions (default 16).
 	Jobs int
 	// Now is the time of planning (default time.Now).
 	Now func() time.Time
@@ -52,7 +52,7 @@ func (o Options) jobs() int {
 	if o.Jobs > 0 {
 		return o.Jobs
 	}
-	return 8
+	return 16
 }
 
 func (o Options) now() time.Time {

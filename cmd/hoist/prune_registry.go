@@ -33,7 +33,7 @@ func (f *registryPruneFlags) add(cmd *cobra.Command) {
 	f.vars.add(cmd, false)
 	fl.BoolVar(&f.apply, "apply", false, "delete what the plan says (without it, only the plan is printed)")
 	fl.StringVar(&f.auditLog, "audit-log", "", "append every deletion as a JSON line to FILE (default hoist-prune-audit.jsonl when --apply)")
-	fl.IntVar(&f.jobs, "jobs", 8, "concurrent registry requests")
+	fl.IntVar(&f.jobs, "jobs", 16, "concurrent registry requests")
 	fl.StringArrayVar(&f.insecure, "insecure-registry", nil, "allow plain HTTP to HOST[:PORT] (localhost and 127.0.0.1 always are)")
 }
 
