@@ -167,7 +167,8 @@ func (b *builder) execRun(r *stageRun, i int, step *plan.Step, cmd *instructions
 		return nil, cleanup, err
 	}
 	var diff func() ([]*buildfs.Entry, error)
-	if !b.opts.NoOverlay && exec.OverlaySupportedAt(b.tmp) {
+	// Probed once per store (the probe's answer is cached per directory).
+	if !b.opts.NoOverlay && exec.OverlaySupportedAt(filepath.Dir(b.tmp)) {
 		diff, err = b.overlayRoot(r, &spec, work, &cleanups)
 		if err == nil {
 			err = ex.Run(b.ctx, spec)

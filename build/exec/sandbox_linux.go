@@ -11,6 +11,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -60,6 +61,13 @@ const defaultHostname = "buildkitsandbox"
 // Run runs s.Args in a new sandbox and waits for it. It kills the sandbox
 // (every process in it) when ctx is done.
 func (Sandbox) Run(ctx context.Context, s Spec) (err error) {
+	// Pdeathsig is tied to the OS thread that starts the child, not to
+	// the process: if Go handed that thread to a goroutine that locks it
+	// and exits (the overlay probe, the runc executor), the thread would
+	// end and the kernel would SIGKILL the sandbox (golang/go#27505). Keep
+	// the thread for the child's whole life.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := checkSpec(&s); err != nil {
 		return err
 	}
