@@ -1,7 +1,6 @@
 package layer
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -260,12 +259,7 @@ func (d *dirDiff) whiteout(dir, name string) error {
 		return &fs.PathError{Op: "lstat", Path: full, Err: err}
 	}
 	wp := join(dir, whiteoutPrefix+name)
-	d.out[wp] = &buildfs.Entry{
-		Path:    wp,
-		ModTime: time.Unix(st.Mtim.Unix()),
-		Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nil)), nil },
-		Hash:    func() (string, error) { return emptySHA256, nil },
-	}
+	d.out[wp] = markerEntry(wp, time.Unix(st.Mtim.Unix()))
 	return nil
 }
 
@@ -276,54 +270,14 @@ func (d *dirDiff) stat(p string) (*buildfs.Entry, error) {
 	if err := unix.Lstat(full, &st); err != nil {
 		return nil, &fs.PathError{Op: "lstat", Path: full, Err: err}
 	}
-	e := &buildfs.Entry{
-		Path:    p,
-		Mode:    statMode(st.Mode),
-		UID:     int(st.Uid),
-		GID:     int(st.Gid),
-		ModTime: time.Unix(st.Mtim.Unix()),
-	}
 	if st.Mode&unix.S_IFMT == unix.S_IFSOCK {
-		return e, nil
+		return &buildfs.Entry{Path: p, Mode: statMode(st.Mode), UID: int(st.Uid), GID: int(st.Gid), ModTime: time.Unix(st.Mtim.Unix())}, nil
 	}
 	xa, err := listXattrs(full)
 	if err != nil {
 		return nil, err
 	}
-	e.Xattrs = keptXattrs(xa)
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFLNK:
-		if e.Linkname, err = os.Readlink(full); err != nil {
-			return nil, err
-		}
-	case unix.S_IFREG:
-		e.Size = st.Size
-		e.Open = func() (io.ReadCloser, error) {
-			return os.OpenFile(full, os.O_RDONLY|unix.O_NOFOLLOW, 0)
-		}
-		if st.Nlink > 1 {
-			k := inodeKey{uint64(st.Dev), st.Ino}
-			d.inodes[k] = append(d.inodes[k], e)
-		}
-	case unix.S_IFCHR, unix.S_IFBLK:
-		e.Devmajor, e.Devminor = int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
-	}
-	return e, nil
-}
-
-// keptXattrs are the xattrs a layer entry carries and DiffDir compares.
-func keptXattrs(xa map[string]string) map[string]string {
-	var out map[string]string
-	for k, v := range xa {
-		if skipXattr(k) || k == "security.selinux" {
-			continue
-		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[k] = v
-	}
-	return out
+	return diskEntry(p, full, &st, xa, d.inodes)
 }
 
 // metaChanged compares what a directory (or any entry) has besides content

@@ -648,46 +648,52 @@ func (d *differ) visit(p, full string) (isDir bool, err error) {
 	}
 	if (mode == unix.S_IFCHR && st.Rdev == 0) || (mode == unix.S_IFREG && xattrWhiteout && st.Size == 0) {
 		dir, base := path.Dir(p), path.Base(p)
-		d.entries = append(d.entries, &buildfs.Entry{
-			Path:    join(dir, whiteoutPrefix+base),
-			ModTime: time.Unix(st.Mtim.Unix()),
-			Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nil)), nil },
-			Hash:    func() (string, error) { return emptySHA256, nil },
-		})
+		d.entries = append(d.entries, markerEntry(join(dir, whiteoutPrefix+base), time.Unix(st.Mtim.Unix())))
 		return false, nil
 	}
+	e, err := diskEntry(p, full, &st, xa, d.inodes)
+	if err != nil {
+		return false, err
+	}
+	d.entries = append(d.entries, e)
+	if mode == unix.S_IFDIR {
+		if xa[overlayOpaqueXattr] == "y" || xa[userOverlayOpaqueXattr] == "y" {
+			d.entries = append(d.entries, markerEntry(p+"/"+opaqueMarker, e.ModTime))
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// markerEntry is an empty regular file of a layer that marks something
+// (a whiteout, an opaque directory).
+func markerEntry(p string, mt time.Time) *buildfs.Entry {
+	return &buildfs.Entry{
+		Path:    p,
+		ModTime: mt,
+		Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nil)), nil },
+		Hash:    func() (string, error) { return emptySHA256, nil },
+	}
+}
+
+// diskEntry is the file full, lstat'd as st with xattrs xa, as the layer
+// entry at p (DiffEntries and DiffDir): regular files read from disk when
+// written, never followed through a symlink; those with several links are
+// added to inodes so their hard-link group can be formed.
+func diskEntry(p, full string, st *unix.Stat_t, xa map[string]string, inodes map[inodeKey][]*buildfs.Entry) (*buildfs.Entry, error) {
 	e := &buildfs.Entry{
 		Path:    p,
 		Mode:    statMode(st.Mode),
 		UID:     int(st.Uid),
 		GID:     int(st.Gid),
 		ModTime: time.Unix(st.Mtim.Unix()),
+		Xattrs:  keptXattrs(xa),
 	}
-	for k, v := range xa {
-		if skipXattr(k) || k == "security.selinux" {
-			continue
-		}
-		if e.Xattrs == nil {
-			e.Xattrs = map[string]string{}
-		}
-		e.Xattrs[k] = v
-	}
-	d.entries = append(d.entries, e)
-	switch mode {
-	case unix.S_IFDIR:
-		if xa[overlayOpaqueXattr] == "y" || xa[userOverlayOpaqueXattr] == "y" {
-			d.entries = append(d.entries, &buildfs.Entry{
-				Path:    p + "/" + opaqueMarker,
-				ModTime: e.ModTime,
-				Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nil)), nil },
-				Hash:    func() (string, error) { return emptySHA256, nil },
-			})
-		}
-		return true, nil
+	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFLNK:
 		target, err := os.Readlink(full)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		e.Linkname = target
 	case unix.S_IFREG:
@@ -697,12 +703,28 @@ func (d *differ) visit(p, full string) (isDir bool, err error) {
 		}
 		if st.Nlink > 1 {
 			k := inodeKey{uint64(st.Dev), st.Ino}
-			d.inodes[k] = append(d.inodes[k], e)
+			inodes[k] = append(inodes[k], e)
 		}
 	case unix.S_IFCHR, unix.S_IFBLK:
 		e.Devmajor, e.Devminor = int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
 	}
-	return false, nil
+	return e, nil
+}
+
+// keptXattrs are the xattrs a layer entry carries: not overlayfs's own,
+// not SELinux labels of the build machine.
+func keptXattrs(xa map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range xa {
+		if skipXattr(k) || k == "security.selinux" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func statMode(m uint32) fs.FileMode {
