@@ -170,8 +170,9 @@ type builder struct {
 	misses   int
 	warnings []string
 	bases    map[string]*baseImage
-	records  map[cache.Key]cache.Record
-	layerOf  map[cache.Key]layerRef
+	// steps are the layers this build found in a cache or produced, by
+	// cache key: what --cache-to exports.
+	steps map[cache.Key]layerRef
 }
 
 // Build runs a build.
@@ -189,7 +190,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
-	b := &builder{opts: opts, ctx: ctx, rep: opts.Progress, bases: map[string]*baseImage{}, records: map[cache.Key]cache.Record{}, layerOf: map[cache.Key]layerRef{}}
+	b := &builder{opts: opts, ctx: ctx, rep: opts.Progress, bases: map[string]*baseImage{}, steps: map[cache.Key]layerRef{}}
 	b.opts.Registry.Transport = &countingTransport{base: opts.Registry.HTTPTransport(), up: &b.uploaded, down: &b.downloaded}
 	if b.rep == nil {
 		b.rep = progress.Nop{}

@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -21,8 +20,6 @@ import (
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/output"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // result is what the outputs write: one image, or an index of several.
 type result struct {
@@ -64,7 +61,7 @@ func (b *builder) export(images []*builtImage) (*Result, error) {
 		if res.Digest, err = im.img.Digest(); err != nil {
 			return nil, err
 		}
-		res.ConfigDigest = im.cfgDigest()
+		res.ConfigDigest = im.cfgHash
 		res.Size, res.MediaType = int64(len(im.manifest)), string(types.OCIManifestSchema1)
 	}
 
@@ -289,13 +286,13 @@ func (b *builder) exportCaches(images []*builtImage) {
 		var recs []cache.Record
 		seen := map[cache.Key]bool{}
 		add := func(k cache.Key) {
-			if rec, ok := b.records[k]; ok && !seen[k] {
+			if l, ok := b.steps[k]; ok && !seen[k] {
 				seen[k] = true
-				recs = append(recs, rec)
+				recs = append(recs, l.record())
 			}
 		}
 		if cs.Mode == "max" {
-			for _, k := range slices.Sorted(maps.Keys(b.records)) {
+			for _, k := range slices.Sorted(maps.Keys(b.steps)) {
 				add(k)
 			}
 		} else {
@@ -308,7 +305,7 @@ func (b *builder) exportCaches(images []*builtImage) {
 			}
 		}
 		layerOf := func(r cache.Record) (v1.Layer, error) {
-			l, ok := b.layerOf[r.Key]
+			l, ok := b.steps[r.Key]
 			if !ok {
 				return b.opts.Store.Layer(r.Layer, r.DiffID)
 			}

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -20,6 +21,7 @@ type builtImage struct {
 	run      *stageRun
 	cfg      *v1.ConfigFile
 	rawCfg   []byte
+	cfgHash  v1.Hash // digest of rawCfg
 	manifest []byte
 	layers   map[v1.Hash]layerRef
 	order    []layerRef
@@ -35,7 +37,7 @@ func (i *builtImage) MediaType() (types.MediaType, error) {
 // LayerByDigest returns the layer as its source gives it, so a registry
 // layer stays mountable across repositories.
 func (i *builtImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	if h == i.cfgDigest() {
+	if h == i.cfgHash {
 		return partial.ConfigLayer(i)
 	}
 	l, ok := i.layers[h]
@@ -43,11 +45,6 @@ func (i *builtImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 		return nil, fmt.Errorf("layer %s is not part of the image", h)
 	}
 	return l.open()
-}
-
-func (i *builtImage) cfgDigest() v1.Hash {
-	h, _, _ := v1.SHA256(bytesReader(i.rawCfg))
-	return h
 }
 
 // assemble turns the target stage into an image.
@@ -92,7 +89,10 @@ func (b *builder) assemble(r *stageRun) (*builtImage, error) {
 		return nil, err
 	}
 	bi.cfg, bi.rawCfg = cfg, raw
-	m.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(raw)), Digest: bi.cfgDigest()}
+	if bi.cfgHash, _, err = v1.SHA256(bytes.NewReader(raw)); err != nil {
+		return nil, err
+	}
+	m.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(raw)), Digest: bi.cfgHash}
 	if len(b.opts.Annotations) > 0 {
 		m.Annotations = maps.Clone(b.opts.Annotations)
 	}

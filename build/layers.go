@@ -12,7 +12,6 @@ import (
 
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
-	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/internal/store"
 )
@@ -60,8 +59,8 @@ func (b *builder) lookup(key cache.Key) (layerRef, bool) {
 	}
 	if rec, ok := b.opts.Store.GetCache(string(key)); ok {
 		d, diffID := rec.Layer, rec.DiffID
-		l := layerRef{desc: d, diffID: diffID, key: key, open: func() (v1.Layer, error) { return b.opts.Store.Layer(d, diffID) }}
-		b.hit(key, cache.Record{Key: key, Layer: d, DiffID: diffID, Created: rec.Created}, l)
+		l := layerRef{desc: d, diffID: diffID, key: key, created: rec.Created, open: func() (v1.Layer, error) { return b.opts.Store.Layer(d, diffID) }}
+		b.hit(l)
 		return l, true
 	}
 	for _, c := range b.caches {
@@ -70,19 +69,18 @@ func (b *builder) lookup(key cache.Key) (layerRef, bool) {
 			continue
 		}
 		c := c
-		l := layerRef{desc: rec.Layer, diffID: rec.DiffID, key: key, open: func() (v1.Layer, error) { return c.Layer(rec) }}
-		b.hit(key, rec, l)
+		l := layerRef{desc: rec.Layer, diffID: rec.DiffID, key: key, created: rec.Created, open: func() (v1.Layer, error) { return c.Layer(rec) }}
+		b.hit(l)
 		return l, true
 	}
 	return layerRef{}, false
 }
 
-func (b *builder) hit(key cache.Key, rec cache.Record, l layerRef) {
+func (b *builder) hit(l layerRef) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.hits++
-	b.records[key] = rec
-	b.layerOf[key] = l
+	b.steps[l.key] = l
 }
 
 func (b *builder) miss() {
@@ -136,11 +134,10 @@ func (b *builder) commitLayerWith(r *stageRun, i int, key cache.Key, entries []*
 	if !keep {
 		kept = nil
 	}
-	ref := layerRef{desc: desc, diffID: diffID, entries: kept, hist: r.hist[i], key: key,
+	ref := layerRef{desc: desc, diffID: diffID, entries: kept, hist: r.hist[i], key: key, created: rec.Created,
 		open: func() (v1.Layer, error) { return b.opts.Store.Layer(desc, diffID) }}
 	b.mu.Lock()
-	b.records[key] = cache.Record{Key: key, Layer: desc, DiffID: diffID, Created: rec.Created}
-	b.layerOf[key] = ref
+	b.steps[key] = ref
 	b.mu.Unlock()
 	r.addLayer(ref)
 	r.key = key
@@ -153,12 +150,6 @@ func (b *builder) commitLayerWith(r *stageRun, i int, key cache.Key, entries []*
 	}
 	r.mu.Unlock()
 	return nil
-}
-
-// resolveUser resolves a USER value (name or uid, optional group) in the
-// image's /etc/passwd and /etc/group.
-func resolveUser(t buildfs.FS, user string) (int, int, error) {
-	return fileop.ResolveOwner(t, user)
 }
 
 // withParents adds to entries the ancestors of every entry that t holds

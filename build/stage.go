@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
+	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/plan"
 )
 
@@ -28,8 +30,15 @@ type layerRef struct {
 	// hist is the index of the history entry that made the layer in the
 	// stage's configuration; -1 for base image layers.
 	hist int
-	// key is the cache key the layer was found or recorded under.
-	key cache.Key
+	// key is the cache key the layer was found or recorded under, and
+	// created when that record was made.
+	key     cache.Key
+	created time.Time
+}
+
+// record is the layer as a cache record.
+func (l layerRef) record() cache.Record {
+	return cache.Record{Key: l.key, Layer: l.desc, DiffID: l.diffID, Created: l.created}
 }
 
 // stageRun is one stage being built for one platform.
@@ -359,7 +368,7 @@ func (b *builder) mkdirEntries(r *stageRun, wd, user string) ([]*buildfs.Entry, 
 	}
 	uid, gid := 0, 0
 	if user != "" {
-		uid, gid, err = resolveUser(t, user)
+		uid, gid, err = fileop.ResolveOwner(t, user)
 		if err != nil {
 			return nil, inputErr(err)
 		}
