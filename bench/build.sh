@@ -7,25 +7,19 @@
 #   BIG=1 bench/build.sh      also the 1 GB context (peak RSS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 REG=${REG:-127.0.0.1:5000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/hoist" ./cmd/hoist
-go test -c -o "$work/imagetest.test" ./internal/imagetest >/dev/null
 # The base image: the test suite's busybox, pushed to the registry.
-HOIST_TEST_REGISTRY=$REG "$work/imagetest.test" -test.run TestBusyboxPushes >/dev/null
-base=$REG/imagetest/busybox:1
+base=$(push_base "$REG" "$work")
 
 ctx=$work/ctx
-mkdir -p "$ctx/src"
-for d in $(seq -w 0 49); do
-	mkdir -p "$ctx/src/d$d"
-	for f in $(seq -w 0 39); do
-		head -c 27000 /dev/urandom >"$ctx/src/d$d/f$f.bin"
-	done
-done
+make_src "$ctx"
 printf 'FROM %s\nCOPY src/ /app/src/\nCMD ["ls", "/app/src"]\n' "$base" >"$ctx/Dockerfile"
 echo "context: $(find "$ctx/src" -type f | wc -l) files, $(du -sh "$ctx/src" | cut -f1)"
 

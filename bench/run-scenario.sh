@@ -26,6 +26,8 @@
 #   KEEP=DIR bench/run-scenario.sh         keep logs and metadata files in DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 REG=${REG:-127.0.0.1:5002}
 RUNS=${RUNS:-5}
@@ -89,18 +91,11 @@ echo "buildkit: $("$BK/buildkitd" --version), runc $(runc --version | head -1), 
 
 hoist=${HOIST:-$work/hoist}
 [ -n "${HOIST:-}" ] || go build -o "$hoist" ./cmd/hoist
-go test -c -o "$work/imagetest.test" ./internal/imagetest >/dev/null
-HOIST_TEST_REGISTRY=$REG "$work/imagetest.test" -test.run TestBusyboxPushes >/dev/null
-base=$REG/imagetest/busybox:1
+# The base image: the test suite's busybox, pushed to the registry.
+base=$(push_base "$REG" "$work")
 
 ctx=$work/ctx
-mkdir -p "$ctx/src"
-for d in $(seq -w 0 49); do
-	mkdir -p "$ctx/src/d$d"
-	for f in $(seq -w 0 39); do
-		head -c 27000 /dev/urandom >"$ctx/src/d$d/f$f.bin"
-	done
-done
+make_src "$ctx"
 # The base links only a few applets (no mkdir, no seq): call them through busybox.
 cat >"$ctx/Dockerfile" <<EOF
 FROM $base
@@ -112,7 +107,6 @@ ENTRYPOINT ["cat", "/app/count"]
 EOF
 echo "context: $(find "$ctx/src" -type f | wc -l) files, $(du -sh "$ctx/src" | cut -f1), $RUNS runs per scenario, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 n=0
 # timed: tool, command...: run the command under /usr/bin/time, appending
