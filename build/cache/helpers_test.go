@@ -5,12 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/hoistci/hoist/internal/imagetest"
 	"io"
 	"log"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,78 +28,15 @@ func opts() registry.Options {
 	return registry.Options{Keychain: authn.NewMultiKeychain()}
 }
 
-type request struct{ Method, Path, Query string }
-
-func (r request) kind() string {
-	switch {
-	case r.Path == "/v2/":
-		return "ping"
-	case strings.Contains(r.Path, "/manifests/"):
-		return "manifest"
-	case strings.Contains(r.Path, "/blobs/uploads"):
-		return "upload"
-	case strings.Contains(r.Path, "/blobs/"):
-		return "blob"
-	}
-	return "other"
-}
-
-// recorder records the requests served (or sent, as a transport).
-type recorder struct {
-	mu    sync.Mutex
-	reqs  []request
-	next  http.Handler
-	inner http.RoundTripper
-}
-
-func (rec *recorder) add(r *http.Request) {
-	rec.mu.Lock()
-	rec.reqs = append(rec.reqs, request{r.Method, r.URL.Path, r.URL.RawQuery})
-	rec.mu.Unlock()
-}
-
-func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec.add(r)
-	rec.next.ServeHTTP(w, r)
-}
-
-func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec.add(r)
-	return rec.inner.RoundTrip(r)
-}
-
-func (rec *recorder) reset() {
-	rec.mu.Lock()
-	rec.reqs = nil
-	rec.mu.Unlock()
-}
-
-// count counts requests by method and kind ("" = any); pings excluded
-// unless asked for.
-func (rec *recorder) count(method, kind string) int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	n := 0
-	for _, r := range rec.reqs {
-		if r.kind() == "ping" && kind != "ping" {
-			continue
-		}
-		if (method == "" || r.Method == method) && (kind == "" || r.kind() == kind) {
-			n++
-		}
-	}
-	return n
-}
-
-func (rec *recorder) requests() []request {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return append([]request(nil), rec.reqs...)
-}
+// The tests count registry requests with imagetest's recorder.
+type (
+	request  = imagetest.Request
+	recorder = imagetest.Recorder
+)
 
 func newRegistry(t *testing.T) (string, *recorder) {
 	t.Helper()
-	rec := &recorder{next: ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))}
+	rec := &recorder{Next: ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))}
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://"), rec

@@ -36,7 +36,7 @@ func TestRealRegistryCache(t *testing.T) {
 	repoA := host + "/hoist-test/cache-" + hex.EncodeToString(b)
 	repoB := repoA + "-copy"
 
-	rec := &recorder{inner: http.DefaultTransport}
+	rec := &recorder{Inner: http.DefaultTransport}
 	o := opts()
 	o.Transport = rec
 
@@ -45,13 +45,13 @@ func TestRealRegistryCache(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rec.reset()
+	rec.Reset()
 	c, warnings, err := ImportRegistry(ctx, repoA+":main", o)
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("import: %v %q", err, warnings)
 	}
-	if m, bl, all := rec.count("GET", "manifest"), rec.count("GET", "blob"), rec.count("", ""); m != 1 || bl != 1 || all != 2 {
-		t.Errorf("import: %d manifest GETs, %d blob GETs, %d requests; want 1, 1, 2: %v", m, bl, all, rec.requests())
+	if m, bl, all := rec.Count("GET", "manifest"), rec.Count("GET", "blob"), rec.Count("", ""); m != 1 || bl != 1 || all != 2 {
+		t.Errorf("import: %d manifest GETs, %d blob GETs, %d requests; want 1, 1, 2: %v", m, bl, all, rec.Requests())
 	}
 	checkRecords(t, c, f.recs)
 	for _, r := range f.recs {
@@ -61,26 +61,26 @@ func TestRealRegistryCache(t *testing.T) {
 	// Re-exporting the imported records to another repository of the same
 	// registry mounts every layer: no layer is downloaded or streamed. Only
 	// the config (written anew, a few hundred bytes) is uploaded.
-	rec.reset()
+	rec.Reset()
 	if err := ExportRegistry(ctx, repoB+":main", c.Records(), c.Layer, o); err != nil {
 		t.Fatal(err)
 	}
 	enc, _ := encode(f.recs)
 	mounts := 0
-	for _, r := range rec.requests() {
+	for _, r := range rec.Requests() {
 		switch {
 		case r.Method == http.MethodPost && strings.Contains(r.Query, "mount="):
 			mounts++
-		case r.Method == http.MethodPut && r.kind() == "upload":
+		case r.Method == http.MethodPut && r.Kind() == "upload":
 			if !strings.Contains(r.Query, enc.configDesc.Digest.Hex) {
 				t.Errorf("layer data uploaded: %v", r)
 			}
-		case r.Method == http.MethodGet && r.kind() == "blob":
+		case r.Method == http.MethodGet && r.Kind() == "blob":
 			t.Errorf("blob downloaded: %v", r)
 		}
 	}
 	if mounts != 3 {
-		t.Errorf("%d layers mounted, want 3: %v", mounts, rec.requests())
+		t.Errorf("%d layers mounted, want 3: %v", mounts, rec.Requests())
 	}
 	cb, warnings, err := ImportRegistry(ctx, repoB+":main", o)
 	if err != nil || len(warnings) != 0 {
@@ -89,11 +89,11 @@ func TestRealRegistryCache(t *testing.T) {
 	checkRecords(t, cb, f.recs)
 
 	// And once more: nothing to do but check.
-	rec.reset()
+	rec.Reset()
 	if err := ExportRegistry(ctx, repoB+":main", c.Records(), c.Layer, o); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.count("", "upload"); n != 0 {
+	if n := rec.Count("", "upload"); n != 0 {
 		t.Errorf("unchanged re-export made %d upload requests", n)
 	}
 

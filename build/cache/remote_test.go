@@ -23,20 +23,20 @@ func TestRegistryRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rec.reset()
+	rec.Reset()
 	c, warnings, err := ImportRegistry(ctx, ref, opts())
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("ImportRegistry: %v, warnings %q", err, warnings)
 	}
 	// Exactly one manifest GET and one blob GET (the config), whatever the
 	// number of records.
-	if m, b, all := rec.count("GET", "manifest"), rec.count("GET", "blob"), rec.count("", ""); m != 1 || b != 1 || all != 2 {
-		t.Errorf("import: %d manifest GETs, %d blob GETs, %d requests in all (pings aside); want 1, 1, 2: %v", m, b, all, rec.requests())
+	if m, b, all := rec.Count("GET", "manifest"), rec.Count("GET", "blob"), rec.Count("", ""); m != 1 || b != 1 || all != 2 {
+		t.Errorf("import: %d manifest GETs, %d blob GETs, %d requests in all (pings aside); want 1, 1, 2: %v", m, b, all, rec.Requests())
 	}
 	checkRecords(t, c, f.recs)
 
 	// Lookups and layer handles cost nothing.
-	rec.reset()
+	rec.Reset()
 	var layers []v1.Layer
 	for _, r := range f.recs {
 		got, ok := c.Lookup(r.Key)
@@ -63,15 +63,15 @@ func TestRegistryRoundTrip(t *testing.T) {
 	if _, ok := c.Lookup(randomKey(t)); ok {
 		t.Error("Lookup of an unknown key hit")
 	}
-	if n := len(rec.requests()); n != 0 {
-		t.Errorf("Lookup/Layer made %d requests, want 0: %v", n, rec.requests())
+	if n := len(rec.Requests()); n != 0 {
+		t.Errorf("Lookup/Layer made %d requests, want 0: %v", n, rec.Requests())
 	}
 
 	// Reading a layer fetches exactly its blob.
-	rec.reset()
+	rec.Reset()
 	readAll(t, layers[1].Compressed)
-	if b, all := rec.count("GET", "blob"), len(rec.requests()); b != 1 || all != 1 {
-		t.Errorf("reading one layer: %d blob GETs, %d requests; want 1 and 1: %v", b, all, rec.requests())
+	if b, all := rec.Count("GET", "blob"), len(rec.Requests()); b != 1 || all != 1 {
+		t.Errorf("reading one layer: %d blob GETs, %d requests; want 1 and 1: %v", b, all, rec.Requests())
 	}
 	for _, r := range f.recs {
 		checkLayer(t, c, r, f.layers[r.Layer.Digest])
@@ -91,15 +91,15 @@ func TestRegistryExportUploadsOnlyNewBlobs(t *testing.T) {
 	}
 
 	// The same records again: nothing is uploaded, no layer is read.
-	rec.reset()
+	rec.Reset()
 	f.reads.Store(0)
 	if err := ExportRegistry(ctx, ref, f.recs, f.layerFn, opts()); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.count("POST", "upload") + rec.count("PUT", "upload") + rec.count("PATCH", "upload"); n != 0 {
-		t.Errorf("second export made %d upload requests: %v", n, rec.requests())
+	if n := rec.Count("POST", "upload") + rec.Count("PUT", "upload") + rec.Count("PATCH", "upload"); n != 0 {
+		t.Errorf("second export made %d upload requests: %v", n, rec.Requests())
 	}
-	if n := rec.count("PUT", "manifest"); n != 0 {
+	if n := rec.Count("PUT", "manifest"); n != 0 {
 		t.Errorf("second export wrote the unchanged manifest %d times", n)
 	}
 	if n := f.reads.Load(); n != 0 {
@@ -113,13 +113,13 @@ func TestRegistryExportUploadsOnlyNewBlobs(t *testing.T) {
 	for i, j := 0, len(recs)-1; i < j; i, j = i+1, j-1 {
 		recs[i], recs[j] = recs[j], recs[i]
 	}
-	rec.reset()
+	rec.Reset()
 	f.reads.Store(0)
 	if err := ExportRegistry(ctx, ref, recs, f.layerFn, opts()); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.count("POST", "upload"); n != 2 {
-		t.Errorf("export with one new record started %d uploads, want 2 (layer + config): %v", n, rec.requests())
+	if n := rec.Count("POST", "upload"); n != 2 {
+		t.Errorf("export with one new record started %d uploads, want 2 (layer + config): %v", n, rec.Requests())
 	}
 	if n := f.reads.Load(); n != 1 {
 		t.Errorf("export with one new record read %d layer blobs, want 1", n)

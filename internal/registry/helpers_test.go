@@ -1,12 +1,12 @@
 package registry
 
 import (
+	"github.com/hoistci/hoist/internal/imagetest"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,64 +29,11 @@ func testOptions() Options {
 	return Options{Keychain: authn.NewMultiKeychain(), backoff: &b}
 }
 
-// request is one request seen by a test server.
-type request struct {
-	Method, Path, Query string
-}
-
-// kind classifies a registry API path: ping, manifest, blob, upload.
-func (r request) kind() string {
-	switch {
-	case r.Path == "/v2/" || r.Path == "/v2":
-		return "ping"
-	case strings.Contains(r.Path, "/manifests/"):
-		return "manifest"
-	case strings.Contains(r.Path, "/blobs/uploads"):
-		return "upload"
-	case strings.Contains(r.Path, "/blobs/"):
-		return "blob"
-	}
-	return "other"
-}
-
-// recorder records the requests a handler serves.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []request
-	next http.Handler
-}
-
-func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec.mu.Lock()
-	rec.reqs = append(rec.reqs, request{r.Method, r.URL.Path, r.URL.RawQuery})
-	rec.mu.Unlock()
-	rec.next.ServeHTTP(w, r)
-}
-
-func (rec *recorder) reset() {
-	rec.mu.Lock()
-	rec.reqs = nil
-	rec.mu.Unlock()
-}
-
-// count returns how many requests had the method and kind ("" = any).
-func (rec *recorder) count(method, kind string) int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	n := 0
-	for _, r := range rec.reqs {
-		if (method == "" || r.Method == method) && (kind == "" || r.kind() == kind) {
-			n++
-		}
-	}
-	return n
-}
-
-func (rec *recorder) requests() []request {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return append([]request(nil), rec.reqs...)
-}
+// The tests count registry requests with imagetest's recorder.
+type (
+	request  = imagetest.Request
+	recorder = imagetest.Recorder
+)
 
 func quietRegistry() http.Handler {
 	return ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
@@ -96,7 +43,7 @@ func quietRegistry() http.Handler {
 // the request recorder in front of it.
 func newRegistry(t *testing.T) (string, *recorder) {
 	t.Helper()
-	rec := &recorder{next: quietRegistry()}
+	rec := &recorder{Next: quietRegistry()}
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://"), rec
@@ -148,22 +95,3 @@ func digest(t *testing.T, d interface{ Digest() (v1.Hash, error) }) v1.Hash {
 	return h
 }
 
-// countingTransport counts requests on the client side.
-type countingTransport struct {
-	inner http.RoundTripper
-	mu    sync.Mutex
-	reqs  []request
-}
-
-func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	c.reqs = append(c.reqs, request{r.Method, r.URL.Path, r.URL.RawQuery})
-	c.mu.Unlock()
-	return c.inner.RoundTrip(r)
-}
-
-func (c *countingTransport) requests() []request {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]request(nil), c.reqs...)
-}

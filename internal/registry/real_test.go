@@ -87,7 +87,7 @@ func TestRealRegistry(t *testing.T) {
 	})
 
 	t.Run("tag", func(t *testing.T) {
-		ct := &countingTransport{inner: http.DefaultTransport}
+		ct := &recorder{Inner: http.DefaultTransport}
 		co := testOptions()
 		co.Transport = ct
 		if err := co.Tag(ctx, repo+":multi", repo+":latest"); err != nil {
@@ -97,8 +97,8 @@ func TestRealRegistry(t *testing.T) {
 		if err := co.Tag(ctx, repo+":multi", other+":v1"); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range ct.requests() {
-			if r.Method == http.MethodPatch || (r.Method == http.MethodGet && r.kind() == "blob") {
+		for _, r := range ct.Requests() {
+			if r.Method == http.MethodPatch || (r.Method == http.MethodGet && r.Kind() == "blob") {
 				t.Errorf("Tag moved blob data: %v", r)
 			}
 		}
@@ -124,7 +124,7 @@ func TestRealRegistry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ct := &countingTransport{inner: http.DefaultTransport}
+		ct := &recorder{Inner: http.DefaultTransport}
 		co := testOptions()
 		co.Transport = ct
 		dst := uniqueRepo(t, host, "mounted")
@@ -132,32 +132,32 @@ func TestRealRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		mounts, data := 0, 0
-		for _, r := range ct.requests() {
+		for _, r := range ct.Requests() {
 			if r.Method == http.MethodPost && strings.Contains(r.Query, "mount=") {
 				mounts++
 			}
-			if r.Method == http.MethodPatch || (r.Method == http.MethodPut && r.kind() == "upload") {
+			if r.Method == http.MethodPatch || (r.Method == http.MethodPut && r.Kind() == "upload") {
 				data++
 			}
-			if r.Method == http.MethodGet && r.kind() == "blob" && !strings.Contains(r.Path, "/hoist-test/registry-") {
+			if r.Method == http.MethodGet && r.Kind() == "blob" && !strings.Contains(r.Path, "/hoist-test/registry-") {
 				t.Errorf("blob read from the destination: %v", r)
 			}
 		}
 		// 3 layers + the config, all mounted; nothing streamed.
 		if mounts != 4 || data != 0 {
-			t.Errorf("cross-repository push: %d mounts, %d data uploads; want 4 and 0: %v", mounts, data, ct.requests())
+			t.Errorf("cross-repository push: %d mounts, %d data uploads; want 4 and 0: %v", mounts, data, ct.Requests())
 		}
 		got, err := co.Head(ctx, dst+":1")
 		if err != nil || got.Digest != digest(t, src) {
 			t.Errorf("Head of the mounted copy = %v, %v", got, err)
 		}
 
-		ct.reqs = nil
+		ct.Reset()
 		if err := co.WriteImage(ctx, dst+":2", remoteSrc); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range ct.requests() {
-			if r.kind() == "upload" {
+		for _, r := range ct.Requests() {
+			if r.Kind() == "upload" {
 				t.Errorf("second push to the same repository uploaded: %v", r)
 			}
 		}

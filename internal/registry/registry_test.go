@@ -134,7 +134,7 @@ func TestImageByTagAndDigest(t *testing.T) {
 	}
 
 	for _, ref := range []string{host + "/app:v1", host + "/app@" + want.String()} {
-		rec.reset()
+		rec.Reset()
 		got, h, err := o.Image(ctx, ref, v1.Platform{OS: "linux", Architecture: "amd64"})
 		if err != nil {
 			t.Fatalf("Image(%s): %v", ref, err)
@@ -142,11 +142,11 @@ func TestImageByTagAndDigest(t *testing.T) {
 		if h != want || digest(t, got) != want {
 			t.Errorf("Image(%s) digest %s / %s, want %s", ref, h, digest(t, got), want)
 		}
-		if n := rec.count("GET", "manifest"); n != 1 {
-			t.Errorf("Image(%s): %d manifest GETs, want 1 (%v)", ref, n, rec.requests())
+		if n := rec.Count("GET", "manifest"); n != 1 {
+			t.Errorf("Image(%s): %d manifest GETs, want 1 (%v)", ref, n, rec.Requests())
 		}
-		if n := rec.count("", "blob"); n != 0 {
-			t.Errorf("Image(%s): %d blob requests, want 0 (%v)", ref, n, rec.requests())
+		if n := rec.Count("", "blob"); n != 0 {
+			t.Errorf("Image(%s): %d blob requests, want 0 (%v)", ref, n, rec.Requests())
 		}
 	}
 
@@ -189,7 +189,7 @@ func TestImageIndexPlatform(t *testing.T) {
 		{v1.Platform{Architecture: "amd64"}, 0}, // empty OS is linux
 	} {
 		for _, r := range []string{ref, host + "/multi@" + idxDigest.String()} {
-			rec.reset()
+			rec.Reset()
 			got, h, err := o.Image(ctx, r, tc.want)
 			if err != nil {
 				t.Fatalf("Image(%s, %v): %v", r, tc.want, err)
@@ -198,7 +198,7 @@ func TestImageIndexPlatform(t *testing.T) {
 			if h != want || digest(t, got) != want {
 				t.Errorf("Image(%s, %v) = %s, want %s (%v)", r, tc.want, h, want, ps[tc.img])
 			}
-			if n := rec.count("GET", "manifest"); n != 2 {
+			if n := rec.Count("GET", "manifest"); n != 2 {
 				t.Errorf("Image(%s, %v): %d manifest GETs, want 2 (index + child)", r, tc.want, n)
 			}
 		}
@@ -243,7 +243,7 @@ func TestImageDownloadsNoLayer(t *testing.T) {
 		}
 	}
 
-	ct := &countingTransport{inner: http.DefaultTransport}
+	ct := &recorder{Inner: http.DefaultTransport}
 	o := testOptions()
 	o.Transport = ct
 	img, _, err := o.Image(ctx, host+"/lazy:1", v1.Platform{OS: "linux", Architecture: "arm64"})
@@ -274,8 +274,8 @@ func TestImageDownloadsNoLayer(t *testing.T) {
 		}
 	}
 	blobGETs := 0
-	for _, r := range ct.requests() {
-		if r.kind() != "blob" {
+	for _, r := range ct.Requests() {
+		if r.Kind() != "blob" {
 			continue
 		}
 		blobGETs++
@@ -285,7 +285,7 @@ func TestImageDownloadsNoLayer(t *testing.T) {
 		}
 	}
 	if blobGETs != 1 {
-		t.Errorf("%d blob requests, want 1 (the config): %v", blobGETs, ct.requests())
+		t.Errorf("%d blob requests, want 1 (the config): %v", blobGETs, ct.Requests())
 	}
 }
 
@@ -385,7 +385,7 @@ func TestUnreachable(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	var failures atomic.Int32
-	rec := &recorder{next: quietRegistry()}
+	rec := &recorder{Next: quietRegistry()}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/manifests/") && r.Method == http.MethodGet && failures.Add(-1) >= 0 {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
@@ -403,7 +403,7 @@ func TestRetries(t *testing.T) {
 	}
 
 	failures.Store(2)
-	rec.reset()
+	rec.Reset()
 	_, h, err := o.Image(ctx, host+"/app:1", v1.Platform{OS: "linux", Architecture: "amd64"})
 	if err != nil {
 		t.Fatalf("Image after two 503s: %v", err)
@@ -508,12 +508,12 @@ func TestSelfSignedRegistry(t *testing.T) {
 	}
 
 	// A caller wrapping the default transport keeps the insecure handling.
-	ct := &countingTransport{inner: o.HTTPTransport()}
+	ct := &recorder{Inner: o.HTTPTransport()}
 	o.Transport = ct
 	if _, err := o.Head(ctx, host+"/app:1"); err != nil {
 		t.Fatalf("Head through a wrapped HTTPTransport: %v", err)
 	}
-	if len(ct.requests()) == 0 {
+	if len(ct.Requests()) == 0 {
 		t.Error("the wrapping transport saw no request")
 	}
 }
@@ -526,17 +526,17 @@ func TestWriteSkipsExistingBlobs(t *testing.T) {
 	if err := o.WriteImage(ctx, host+"/app:1", img); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.count("", "upload"); n == 0 {
+	if n := rec.Count("", "upload"); n == 0 {
 		t.Fatal("first push uploaded nothing")
 	}
-	rec.reset()
+	rec.Reset()
 	if err := o.WriteImage(ctx, host+"/app:2", img); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.count("", "upload"); n != 0 {
-		t.Errorf("second push of the same image uploaded %d times: %v", n, rec.requests())
+	if n := rec.Count("", "upload"); n != 0 {
+		t.Errorf("second push of the same image uploaded %d times: %v", n, rec.Requests())
 	}
-	if n := rec.count("PUT", "manifest"); n != 1 {
+	if n := rec.Count("PUT", "manifest"); n != 1 {
 		t.Errorf("second push wrote %d manifests, want 1", n)
 	}
 }
@@ -554,12 +554,12 @@ func TestTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	for src, want := range map[string]v1.Hash{"app:1": digest(t, img), "app:multi": digest(t, idx)} {
-		rec.reset()
+		rec.Reset()
 		if err := o.Tag(ctx, host+"/"+src, host+"/app:latest"); err != nil {
 			t.Fatal(err)
 		}
-		if n, m := len(rec.requests())-rec.count("", "ping"), rec.count("PUT", "manifest"); n != 2 || m != 1 {
-			t.Errorf("Tag %s in its repository: %d requests (1 PUT manifest: %d); want a GET and a PUT: %v", src, n, m, rec.requests())
+		if n, m := len(rec.Requests())-rec.Count("", "ping"), rec.Count("PUT", "manifest"); n != 2 || m != 1 {
+			t.Errorf("Tag %s in its repository: %d requests (1 PUT manifest: %d); want a GET and a PUT: %v", src, n, m, rec.Requests())
 		}
 		if d, err := o.Head(ctx, host+"/app:latest"); err != nil || d.Digest != want {
 			t.Errorf("after Tag %s: %v, %v; want %s", src, d, err, want)
