@@ -94,4 +94,3 @@ func digest(t *testing.T, d interface{ Digest() (v1.Hash, error) }) v1.Hash {
 	}
 	return h
 }
-
