@@ -71,19 +71,8 @@ func TestPlanGolden(t *testing.T) {
 // registry, then lists the repository: exactly the kept tags remain, every
 // deleted manifest is gone, every kept one (children included) is there.
 func TestApplyRealRegistry(t *testing.T) {
-	host := imagetest.RealRegistry(t, true)
-	o := testOptions(t)
-	repo := uniqueRepo(host, "apply")
-	pushed := buildRepo(t, o.Registry, repo)
+	o, repo, pushed, r, p := plannedRealRepo(t, "apply")
 	ctx := context.Background()
-	r, err := Facts(ctx, o, repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := PlanRepo(r, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var audit bytes.Buffer
 	rep, err := Apply(ctx, p, o, &audit)
 	if err != nil {
@@ -178,19 +167,8 @@ func TestApplyRealRegistry(t *testing.T) {
 // now points at, and a deleted image's tag moved to a new image skips that
 // deletion.
 func TestApplyTagMoved(t *testing.T) {
-	host := imagetest.RealRegistry(t, true)
-	o := testOptions(t)
-	repo := uniqueRepo(host, "race")
-	pushed := buildRepo(t, o.Registry, repo)
+	o, repo, pushed, _, p := plannedRealRepo(t, "race")
 	ctx := context.Background()
-	r, err := Facts(ctx, o, repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := PlanRepo(r, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	planned := map[string]bool{}
 	for _, d := range p.Deletes {
 		planned[d.Digest] = true
@@ -316,4 +294,21 @@ func (m methodNotAllowed) RoundTrip(r *http.Request) (*http.Response, error) {
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: ioNopCloser(body), Request: r}, nil
 	}
 	return m.base.RoundTrip(r)
+}
+
+// plannedRealRepo pushes the small generated repository to the real
+// registry and plans it.
+func plannedRealRepo(t *testing.T, name string) (o Options, repo string, pushed map[string]string, r *Repo, p *Plan) {
+	t.Helper()
+	o = testOptions(t)
+	repo = uniqueRepo(imagetest.RealRegistry(t, true), name)
+	pushed = buildRepo(t, o.Registry, repo)
+	r, err := Facts(context.Background(), o, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = PlanRepo(r, o); err != nil {
+		t.Fatal(err)
+	}
+	return o, repo, pushed, r, p
 }
