@@ -15,8 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,16 +338,4 @@ func (b *builder) validateOutputs() error {
 		}
 	}
 	return nil
-}
-
-// hostPlatform is the platform the build runs on.
-func hostPlatform() string { return "linux/" + runtime.GOARCH }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -45,7 +45,7 @@ type copySource struct {
 	lazy func() (buildfs.FS, error)
 }
 
-func (b *builder) copyStep(r *stageRun, i int, step *plan.Step, name string, a copyArgs, runs map[*plan.Stage]*stageRun) error {
+func (b *builder) copyStep(r *stageRun, i int, step *plan.Step, name string, a copyArgs) error {
 	cfg := r.stepConfig(i)
 	fc := fileop.Copy{
 		Sources:  a.sd.SourcePaths,
@@ -73,7 +73,7 @@ func (b *builder) copyStep(r *stageRun, i int, step *plan.Step, name string, a c
 		}
 	}
 	_, done := b.vertex(name)
-	src, cleanup, err := b.copySourceOf(r, step, a, &fc, runs)
+	src, cleanup, err := b.copySourceOf(r, step, a, &fc)
 	if cleanup != nil {
 		defer cleanup()
 	}
@@ -154,7 +154,7 @@ func (b *builder) copyStep(r *stageRun, i int, step *plan.Step, name string, a c
 }
 
 // copySourceOf picks the file tree a COPY or ADD reads.
-func (b *builder) copySourceOf(r *stageRun, step *plan.Step, a copyArgs, fc *fileop.Copy, runs map[*plan.Stage]*stageRun) (copySource, func(), error) {
+func (b *builder) copySourceOf(r *stageRun, step *plan.Step, a copyArgs, fc *fileop.Copy) (copySource, func(), error) {
 	switch {
 	case len(a.sd.SourceContents) > 0:
 		// Heredocs: each is a file named after its delimiter.
@@ -171,7 +171,7 @@ func (b *builder) copySourceOf(r *stageRun, step *plan.Step, a copyArgs, fc *fil
 		return copySource{fsys: t, hashMatches: true}, nil, nil
 	case len(step.Sources) > 0:
 		fc.SourceIsRootFS = true
-		src := runs[step.Sources[0]]
+		src := r.runs[step.Sources[0]]
 		return copySource{
 			keyed: func(h *cache.Hasher) { h.Key("from-stage", src.key) },
 			lazy:  func() (buildfs.FS, error) { return src.finalTree(b) },

@@ -43,7 +43,6 @@ func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunC
 		}
 	}
 	var env []string
-	stageIdx := 0
 	for _, m := range instructions.GetMounts(cmd) {
 		target := m.Target
 		if target != "" && !path.IsAbs(target) {
@@ -53,7 +52,7 @@ func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunC
 		case instructions.MountTypeTmpfs:
 			set.mounts = append(set.mounts, exec.Mount{Type: "tmpfs", Target: target, Size: m.SizeLimit})
 		case instructions.MountTypeBind:
-			src, rel, err := b.mountSource(r, step, m, &stageIdx, work)
+			src, rel, err := b.mountSource(r, step, m, work)
 			if rel != nil {
 				releases = append(releases, rel)
 			}
@@ -71,7 +70,7 @@ func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunC
 			}
 			set.mounts = append(set.mounts, exec.Mount{Type: "bind", Source: src, Target: target, Readonly: m.ReadOnly})
 		case instructions.MountTypeCache:
-			dir, rel, err := b.cacheMount(r, step, m, &stageIdx, work)
+			dir, rel, err := b.cacheMount(r, step, m, work)
 			if rel != nil {
 				releases = append(releases, rel)
 			}
@@ -142,7 +141,7 @@ func (b *builder) runMounts(r *stageRun, step *plan.Step, cmd *instructions.RunC
 
 // mountSource is the host directory a bind mount reads: the context, or a
 // stage's or image's root written out to a temporary directory.
-func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Mount, stageIdx *int, work string) (string, func(), error) {
+func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Mount, work string) (string, func(), error) {
 	src := buildfs.Clean(m.Source)
 	if m.From == "" {
 		e, err := b.context.Lstat(src)
@@ -163,7 +162,7 @@ func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Moun
 		}
 		return dir, func() { os.RemoveAll(dir) }, nil
 	}
-	fsys, err := b.fromTree(r, step, m.From, stageIdx)
+	fsys, err := b.fromTree(r, step, m.From)
 	if err != nil {
 		return "", nil, err
 	}
@@ -178,7 +177,7 @@ func (b *builder) mountSource(r *stageRun, step *plan.Step, m *instructions.Moun
 }
 
 // fromTree is the tree of a --mount from= stage or image.
-func (b *builder) fromTree(r *stageRun, step *plan.Step, from string, stageIdx *int) (buildfs.FS, error) {
+func (b *builder) fromTree(r *stageRun, step *plan.Step, from string) (buildfs.FS, error) {
 	for _, s := range step.Sources {
 		if strings.EqualFold(s.Name, from) || s.Source.Name != "" && strings.EqualFold(s.Source.Name, from) {
 			return r.runs[s].finalTree(b)
@@ -195,7 +194,7 @@ func (b *builder) fromTree(r *stageRun, step *plan.Step, from string, stageIdx *
 // keyed by its id (default: the target). sharing=locked holds a file lock
 // for the duration of the RUN; private gets a directory of its own when
 // the shared one is in use.
-func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount, stageIdx *int, work string) (string, func(), error) {
+func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount, work string) (string, func(), error) {
 	id := m.CacheID
 	if id == "" {
 		id = path.Clean(m.Target)
@@ -214,7 +213,7 @@ func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount
 		}
 		d := filepath.Join(tmp, "dir")
 		if m.From != "" {
-			fsys, err := b.fromTree(r, step, m.From, stageIdx)
+			fsys, err := b.fromTree(r, step, m.From)
 			if err != nil {
 				return "", nil, err
 			}

@@ -114,7 +114,7 @@ func (b *builder) buildPlatform(platform string, multi bool) (*builtImage, error
 					return
 				}
 			}
-			r.err = b.runStage(r, runs)
+			r.err = b.runStage(r)
 		}()
 	}
 	var errs []error
@@ -156,13 +156,13 @@ type opError struct {
 func (e *opError) Error() string { return e.pos.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
-func (b *builder) runStage(r *stageRun, runs map[*plan.Stage]*stageRun) error {
+func (b *builder) runStage(r *stageRun) error {
 	ps := r.ps
 	total := len(ps.Steps) + 1
 	fromName := fmt.Sprintf("%s1/%d] FROM ", r.prefix, total)
 	switch {
 	case ps.Base.Stage != nil:
-		r.from = runs[ps.Base.Stage]
+		r.from = r.runs[ps.Base.Stage]
 		r.layers = append([]layerRef(nil), r.from.layers...)
 		r.key = r.from.key
 		fromName += ps.Base.Stage.Name
@@ -212,12 +212,12 @@ func (b *builder) runStage(r *stageRun, runs map[*plan.Stage]*stageRun) error {
 			err = b.copyStep(r, i, step, name, copyArgs{
 				kw: "COPY", sd: cmd.SourcesAndDest, from: cmd.From, chown: cmd.Chown, chmod: cmd.Chmod,
 				link: cmd.Link, excludes: cmd.ExcludePatterns, parents: cmd.Parents,
-			}, runs)
+			})
 		case *instructions.AddCommand:
 			err = b.copyStep(r, i, step, name, copyArgs{
 				kw: "ADD", sd: cmd.SourcesAndDest, chown: cmd.Chown, chmod: cmd.Chmod, link: cmd.Link,
 				excludes: cmd.ExcludePatterns, checksum: cmd.Checksum, isAdd: true, unpack: cmd.Unpack,
-			}, runs)
+			})
 		case *instructions.WorkdirCommand:
 			if step.History != nil && !step.History.EmptyLayer {
 				err = b.workdirStep(r, i, step, name)

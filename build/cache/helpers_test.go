@@ -29,10 +29,7 @@ func opts() registry.Options {
 }
 
 // The tests count registry requests with imagetest's recorder.
-type (
-	request  = imagetest.Request
-	recorder = imagetest.Recorder
-)
+type recorder = imagetest.Recorder
 
 func newRegistry(t *testing.T) (string, *recorder) {
 	t.Helper()

@@ -211,7 +211,7 @@ func (a *app) runTag(ctx context.Context, o *tagOptions, src string) error {
 			out.Repositories[i].Digest = w.Digest.String()
 		}
 		if err != nil {
-			a.printTag(out)
+			a.printTagAs(o.format, out)
 			return opFailed(err)
 		}
 	}
@@ -314,8 +314,6 @@ func policyEnv(getenv func(string) string) map[string]string {
 	}
 	return out
 }
-
-func (a *app) printTag(out tagJSON) { a.printTagAs("text", out) }
 
 func (a *app) printTagAs(format string, out tagJSON) {
 	if format == "json" {

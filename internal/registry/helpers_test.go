@@ -30,10 +30,7 @@ func testOptions() Options {
 }
 
 // The tests count registry requests with imagetest's recorder.
-type (
-	request  = imagetest.Request
-	recorder = imagetest.Recorder
-)
+type recorder = imagetest.Recorder
 
 func quietRegistry() http.Handler {
 	return ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
