@@ -342,3 +342,37 @@ func TestBuildAuthFailure(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestBuildLoad: --load pipes a docker archive to `docker load` when a
+// daemon is configured. No Docker daemon runs here, so a stand-in docker
+// command keeps what it is given, and podman loads and runs that archive.
+func TestBuildLoad(t *testing.T) {
+	_, env := buildEnv(t)
+	bin := t.TempDir()
+	got := filepath.Join(t.TempDir(), "loaded.tar")
+	writeFile(t, filepath.Join(bin, "docker"), "#!/bin/sh\n[ \"$1\" = load ] || exit 9\ncat > "+got+"\necho 'Loaded image: load-test:1'\n")
+	if err := os.Chmod(filepath.Join(bin, "docker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env["DOCKER_HOST"] = "unix:///run/docker-stand-in.sock"
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n")
+	writeFile(t, filepath.Join(dir, "hello.txt"), "loaded by docker load\n")
+	r := hoist(t, dir, "", env, "build", "-t", "load-test:1", "--load", "--progress", "quiet", ".")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if st, err := os.Stat(got); err != nil || st.Size() == 0 {
+		t.Fatalf("docker load received nothing: %v", err)
+	}
+	if podman(t) {
+		if b, err := exec.Command("podman", "load", "-i", got).CombinedOutput(); err != nil {
+			t.Fatalf("the archive given to docker load does not load: %v\n%s", err, b)
+		}
+		b, err := exec.Command("podman", "run", "--rm", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "localhost/load-test:1").CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "loaded by docker load") {
+			t.Errorf("podman run: %v\n%s", err, b)
+		}
+	}
+}
