@@ -127,6 +127,7 @@ func LoadSources(srcs []Source, opts LoadOptions) (*Policy, hcl.Diagnostics) {
 	l.load(srcs)
 	sortDiags(l.diags, l.p.fileOrder)
 	l.diags = dedupDiags(l.diags)
+	clampRanges(l.diags, l.p.Files)
 	if l.diags.HasErrors() {
 		l.p.broken = true
 	}
@@ -1033,6 +1034,25 @@ func sortDiags(diags hcl.Diagnostics, order map[string]int) {
 }
 
 // dedupDiags drops repeated diagnostics (same severity, text and subject).
+// clampRanges keeps every diagnostic range inside its file. hcl's JSON
+// parser counts positions inside a string in decoded bytes: an invalid
+// UTF-8 byte, decoded to U+FFFD (three bytes), pushes later offsets past
+// the end of the file.
+func clampRanges(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	clamp := func(r *hcl.Range) {
+		if r == nil || files[r.Filename] == nil {
+			return
+		}
+		n := len(files[r.Filename].Bytes)
+		r.Start.Byte = min(max(r.Start.Byte, 0), n)
+		r.End.Byte = min(max(r.End.Byte, r.Start.Byte), n)
+	}
+	for _, d := range diags {
+		clamp(d.Subject)
+		clamp(d.Context)
+	}
+}
+
 func dedupDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 	type key struct {
 		sev             hcl.DiagnosticSeverity
