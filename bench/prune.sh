@@ -9,13 +9,17 @@
 # Environment: HOIST (hoist binary; built from this checkout if unset),
 # CRANE (crane binary; `go install .../crane@v0.22.1` if unset),
 # PORT (registry port, default 5003), IMAGES (distinct manifests, default
-# 1000; 5 tags each), JOBS_LIST (default "8 16 32").
+# 1000; 5 tags each), JOBS_LIST (default "8 16 32"), REGISTRY (the registry
+# binary: default the distribution registry v3 built into $work, as .ci/run
+# does; REGISTRY=docker-registry for Debian's 2.8), PHASES (default
+# "plan apply peer").
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-5003}
 images=${IMAGES:-1000}
 jobs_list=${JOBS_LIST:-"8 16 32"}
+phases=${PHASES:-"plan apply peer"}
 work=$(mktemp -d /tmp/hoist-prune-bench.XXXXXX)
 host=127.0.0.1:$port
 reg_pid=""
@@ -40,10 +44,16 @@ if [[ -z $crane ]]; then
 	crane=$work/bin/crane
 fi
 
+registry=${REGISTRY:-}
+if [[ -z $registry ]]; then
+	GOBIN=$work/bin go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2
+	registry=$work/bin/registry
+fi
+
 # --- the registry --------------------------------------------------------
 sed -e "s|rootdirectory: .*|rootdirectory: $work/registry|" \
 	-e "s|addr: .*|addr: $host|" "$here/.ci/registry.yml" >"$work/registry.yml"
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+"$registry" serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 reg_pid=$!
 for _ in $(seq 50); do
 	curl -fsS "http://$host/v2/" >/dev/null 2>&1 && break
@@ -210,6 +220,10 @@ t1=$(date +%s.%N)
 ntags=$("$crane" ls --insecure "$repo" | wc -l)
 printf 'generated %s: %d tags, %d manifests in %.1fs\n' "$repo" "$ntags" "$images" "$(echo "$t1 - $t0" | bc)"
 
+echo "registry: $("$registry" --version)"
+has() { [[ " $phases " == *" $1 "* ]]; }
+
+if has plan; then
 echo "== plan (median of 3, target <= 10s)"
 for j in $jobs_list; do
 	ts=()
@@ -219,6 +233,7 @@ for j in $jobs_list; do
 	dels=$(jq '[.[0].decisions[] | select(.decision == "delete") | .digest] | unique | length' "$work/plan.json")
 	printf 'plan --jobs %-3s %ss  (runs: %s; %s manifests to delete)\n' "$j" "$(printf '%s\n' "${ts[@]}" | median)" "${ts[*]}" "$dels"
 done
+fi
 
 echo "== apply --jobs 16 (target >= 100 deletions/s)"
 for _ in 1 2 3; do

@@ -126,99 +126,10 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 		}
 		return badInput("--builder %s: unknown builder; use native", o.builder)
 	}
-	bo := build.Options{ContextDir: dir, Target: o.target, NoCache: o.noCache, Pull: o.pull, Tags: o.tags}
-	var err error
-	if bo.Compression, err = layer.ParseCompression(o.compression); err != nil {
-		return badInput("--compression: %s", err)
-	}
-	if o.file == "-" {
-		src, err := io.ReadAll(a.stdin)
-		if err != nil {
-			return badInput("reading the Dockerfile from stdin: %s", err)
-		}
-		bo.DockerfileContent, bo.Dockerfile = src, "Dockerfile"
-	} else if o.file != "" {
-		bo.Dockerfile = o.file
-	}
-	if bo.BuildArgs, err = keyValues("--build-arg", o.buildArgs, a.getenv); err != nil {
-		return err
-	}
-	if bo.Labels, err = keyValues("--label", o.labels, nil); err != nil {
-		return err
-	}
-	if bo.Annotations, err = keyValues("--annotation", o.annotations, nil); err != nil {
-		return err
-	}
-	for _, p := range o.platforms {
-		pl, err := plan.ParsePlatform(strings.TrimSpace(p))
-		if err != nil {
-			return badInput("--platform %s: %s", p, err)
-		}
-		bo.Platforms = append(bo.Platforms, plan.FormatPlatform(pl))
-	}
-	for _, t := range o.tags {
-		if _, err := store.NormalizeName(t); err != nil {
-			return badInput("-t %s: %s", t, err)
-		}
-	}
-	for _, s := range o.outputs {
-		spec, err := output.ParseOutput(s)
-		if err != nil {
-			return badInput("--output %s: %s", s, err)
-		}
-		bo.Outputs = append(bo.Outputs, spec)
-	}
-	if o.push {
-		bo.Outputs = append(bo.Outputs, output.Spec{Type: "image", Push: true})
-	}
-	if o.load {
-		bo.Outputs = append(bo.Outputs, output.Spec{Type: "docker"})
-		load, err := dockerLoader(a.getenv)
-		if err != nil {
-			return badInput("--load: %s", err)
-		}
-		bo.DockerLoad = load
-	}
-	for _, s := range o.cacheFrom {
-		spec, err := output.ParseCacheFrom(s)
-		if err != nil {
-			return badInput("--cache-from %s: %s", s, err)
-		}
-		bo.CacheFrom = append(bo.CacheFrom, spec)
-	}
-	for _, s := range o.cacheTo {
-		spec, err := output.ParseCacheTo(s)
-		if err != nil {
-			return badInput("--cache-to %s: %s", s, err)
-		}
-		bo.CacheTo = append(bo.CacheTo, spec)
-	}
-	bo.Runtime = o.runtime
-	for _, v := range o.secrets {
-		sec, err := parseSecret(v, a.getenv)
-		if err != nil {
-			return badInput("--secret %s: %s", v, err)
-		}
-		bo.Secrets = append(bo.Secrets, sec)
-	}
-	for _, v := range o.ssh {
-		s, err := parseSSH(v, a.getenv)
-		if err != nil {
-			return badInput("--ssh %s: %s", v, err)
-		}
-		bo.SSH = append(bo.SSH, s)
-	}
-	epoch, err := sourceDateEpoch(o.reproducible, dir, a.getenv)
+	bo, err := a.buildOptionsFor(cmd.Context(), dir, o)
 	if err != nil {
-		return badInput("%s", err)
+		return err
 	}
-	bo.Epoch = epoch
-	if o.ociLabels {
-		if err := a.addOCILabels(cmd.Context(), &bo, dir); err != nil {
-			return err
-		}
-	}
-	bo.Registry = registry.Options{Insecure: o.insecure, UserAgent: "hoist/" + version}
 
 	if bo.Store, err = a.openStore(); err != nil {
 		return err
@@ -281,6 +192,105 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	fmt.Fprintf(a.stdout, "%s %s\n  %s, %d cached, %d built, %s pushed, %s\n", res.Digest, names,
 		ui.HumanSize(res.ImageSize), res.CacheHits, res.CacheMisses, ui.HumanSize(res.BytesPushed), res.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// buildOptionsFor turns the build flags into the builder's options (all
+// but the store and the progress reporter).
+func (a *app) buildOptionsFor(ctx context.Context, dir string, o *buildOptions) (build.Options, error) {
+	bo := build.Options{ContextDir: dir, Target: o.target, NoCache: o.noCache, Pull: o.pull, Tags: o.tags}
+	var err error
+	if bo.Compression, err = layer.ParseCompression(o.compression); err != nil {
+		return bo, badInput("--compression: %s", err)
+	}
+	if o.file == "-" {
+		src, err := io.ReadAll(a.stdin)
+		if err != nil {
+			return bo, badInput("reading the Dockerfile from stdin: %s", err)
+		}
+		bo.DockerfileContent, bo.Dockerfile = src, "Dockerfile"
+	} else if o.file != "" {
+		bo.Dockerfile = o.file
+	}
+	if bo.BuildArgs, err = keyValues("--build-arg", o.buildArgs, a.getenv); err != nil {
+		return bo, err
+	}
+	if bo.Labels, err = keyValues("--label", o.labels, nil); err != nil {
+		return bo, err
+	}
+	if bo.Annotations, err = keyValues("--annotation", o.annotations, nil); err != nil {
+		return bo, err
+	}
+	for _, p := range o.platforms {
+		pl, err := plan.ParsePlatform(strings.TrimSpace(p))
+		if err != nil {
+			return bo, badInput("--platform %s: %s", p, err)
+		}
+		bo.Platforms = append(bo.Platforms, plan.FormatPlatform(pl))
+	}
+	for _, t := range o.tags {
+		if _, err := store.NormalizeName(t); err != nil {
+			return bo, badInput("-t %s: %s", t, err)
+		}
+	}
+	for _, s := range o.outputs {
+		spec, err := output.ParseOutput(s)
+		if err != nil {
+			return bo, badInput("--output %s: %s", s, err)
+		}
+		bo.Outputs = append(bo.Outputs, spec)
+	}
+	if o.push {
+		bo.Outputs = append(bo.Outputs, output.Spec{Type: "image", Push: true})
+	}
+	if o.load {
+		bo.Outputs = append(bo.Outputs, output.Spec{Type: "docker"})
+		load, err := dockerLoader(a.getenv)
+		if err != nil {
+			return bo, badInput("--load: %s", err)
+		}
+		bo.DockerLoad = load
+	}
+	for _, s := range o.cacheFrom {
+		spec, err := output.ParseCacheFrom(s)
+		if err != nil {
+			return bo, badInput("--cache-from %s: %s", s, err)
+		}
+		bo.CacheFrom = append(bo.CacheFrom, spec)
+	}
+	for _, s := range o.cacheTo {
+		spec, err := output.ParseCacheTo(s)
+		if err != nil {
+			return bo, badInput("--cache-to %s: %s", s, err)
+		}
+		bo.CacheTo = append(bo.CacheTo, spec)
+	}
+	bo.Runtime = o.runtime
+	for _, v := range o.secrets {
+		sec, err := parseSecret(v, a.getenv)
+		if err != nil {
+			return bo, badInput("--secret %s: %s", v, err)
+		}
+		bo.Secrets = append(bo.Secrets, sec)
+	}
+	for _, v := range o.ssh {
+		s, err := parseSSH(v, a.getenv)
+		if err != nil {
+			return bo, badInput("--ssh %s: %s", v, err)
+		}
+		bo.SSH = append(bo.SSH, s)
+	}
+	epoch, err := sourceDateEpoch(o.reproducible, dir, a.getenv)
+	if err != nil {
+		return bo, badInput("%s", err)
+	}
+	bo.Epoch = epoch
+	if o.ociLabels {
+		if err := a.addOCILabels(ctx, &bo, dir); err != nil {
+			return bo, err
+		}
+	}
+	bo.Registry = registry.Options{Insecure: o.insecure, UserAgent: "hoist/" + version}
+	return bo, nil
 }
 
 // buildMetadata is --metadata-file's content: buildx's keys where they
