@@ -252,12 +252,27 @@ func (p *Policy) PruneDecisions(images []Image, now time.Time) (PrunePlan, error
 				}
 			}
 		}
+		// Places are per manifest: the tags of one digest share one
+		// place (keep_latest = 10 keeps ten builds, however many tags
+		// each has). An image known only by tag (no digest) is its own.
 		for _, repo := range repos {
 			g := groups[repo]
 			sort.SliceStable(g, func(a, b int) bool { return newer(list[g[a]], list[g[b]], now) })
-			for n, i := range g {
-				rank[[2]int{i, ri}] = n
-				groupSize[[2]int{i, ri}] = len(g)
+			place := map[string]int{}
+			n := 0
+			for _, i := range g {
+				key := list[i].Digest
+				if key == "" {
+					key = "tag:" + list[i].Tag
+				}
+				if _, seen := place[key]; !seen {
+					place[key] = n
+					n++
+				}
+				rank[[2]int{i, ri}] = place[key]
+			}
+			for _, i := range g {
+				groupSize[[2]int{i, ri}] = n
 			}
 		}
 	}
@@ -421,10 +436,10 @@ func pruneVerdict(r *PruneRule, img Image, rank, groupSize map[[2]int]int, key [
 	// A protected image has no rank: it takes no keep_latest place.
 	if n, ranked := rank[key]; ranked && r.KeepLatest > 0 {
 		if n < r.KeepLatest {
-			return VerdictKeepLatest, fmt.Sprintf("among the %d newest matches in %s (keep_latest): %s of %d",
+			return VerdictKeepLatest, fmt.Sprintf("among the %d newest matching images in %s (keep_latest): %s of %d",
 				r.KeepLatest, img.Repository, ordinal(n+1), groupSize[key])
 		}
-		parts = append(parts, fmt.Sprintf("%s newest of %d matches in %s, not among the %d kept (keep_latest)",
+		parts = append(parts, fmt.Sprintf("%s newest of %d matching images in %s, not among the %d kept (keep_latest)",
 			ordinal(n+1), groupSize[key], img.Repository, r.KeepLatest))
 	}
 	if r.OlderThan > 0 {

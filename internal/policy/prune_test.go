@@ -97,11 +97,11 @@ func TestPruneDecisionTable(t *testing.T) {
 		{img(web, "", 100*time.Hour, "sha256:u1"), "delete prune by untagged", "4d4h old, older than older_than 3d"},
 		{img(web, "", 10*time.Hour, "sha256:u2"), "keep prune by untagged", "10h old, younger than older_than 3d"},
 		// keep_latest, per repository: web has sha-a..d, api has sha-1..3
-		{img(web, "sha-a", 10*day, "sha256:w1"), "delete prune by ci-builds", "4th newest of 4 matches in ghcr.io/acme/web, not among the 2 kept"},
+		{img(web, "sha-a", 10*day, "sha256:w1"), "delete prune by ci-builds", "4th newest of 4 matching images in ghcr.io/acme/web, not among the 2 kept"},
 		{img(web, "sha-b", 9*day, "sha256:w2"), "delete prune by ci-builds", "3rd newest of 4"},
-		{img(web, "sha-c", 8*day, "sha256:w3"), "keep prune by ci-builds", "among the 2 newest matches in ghcr.io/acme/web (keep_latest): 2nd of 4"},
+		{img(web, "sha-c", 8*day, "sha256:w3"), "keep prune by ci-builds", "among the 2 newest matching images in ghcr.io/acme/web (keep_latest): 2nd of 4"},
 		{img(web, "sha-d", 7*day, "sha256:w4"), "keep prune by ci-builds", "1st of 4"},
-		{img(api, "sha-1", 30*day, "sha256:b1"), "delete prune by ci-builds", "3rd newest of 4 matches in ghcr.io/acme/api"},
+		{img(api, "sha-1", 30*day, "sha256:b1"), "delete prune by ci-builds", "3rd newest of 4 matching images in ghcr.io/acme/api"},
 		{img(api, "sha-2", 20*day, "sha256:b2"), "keep prune by ci-builds", "2nd of 4"},
 		{img(api, "sha-3", 10*day, "sha256:b3"), "keep prune by ci-builds", "1st of 4"},
 		// keep_latest keeps even when another rule would delete: old-ci
@@ -421,5 +421,41 @@ policy { min_age = 0 }
 	}
 	if strings.Join(got, " ") != "a=delete/11d b=keep/9d c=keep/5d" {
 		t.Errorf("got %v", got)
+	}
+}
+
+// TestKeepLatestCountsManifests: keep_latest places are per manifest, so
+// a build pushed under five tags takes one place, not five.
+func TestKeepLatestCountsManifests(t *testing.T) {
+	p := loadReal(t, `
+prune "ci" {
+  match       = startswith(image.tag, "sha-")
+  keep_latest = 2
+}
+policy {
+  min_age = "1h"
+}
+`)
+	const web = "ghcr.io/acme/web"
+	var images []Image
+	for _, tg := range []string{"sha-a1", "sha-a2", "sha-a3", "sha-a4", "sha-a5"} {
+		images = append(images, img(web, tg, 1*day, "sha256:a")) // newest, five tags
+	}
+	images = append(images, img(web, "sha-b", 2*day, "sha256:b"), img(web, "sha-c", 3*day, "sha256:c"))
+	plan, err := p.PruneDecisions(images, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := planByRef(plan)
+	for key, want := range map[string]string{
+		web + ":sha-a1@sha256:a": "1st of 3", web + ":sha-a5@sha256:a": "1st of 3",
+		web + ":sha-b@sha256:b": "2nd of 3",
+	} {
+		if d := got[key]; d.Action != Keep || !strings.Contains(d.Reason, want) {
+			t.Errorf("%s: %s: %s, want keep (%s)", key, d.Action, d.Reason, want)
+		}
+	}
+	if d := got[web+":sha-c@sha256:c"]; d.Action != Delete || !strings.Contains(d.Reason, "3rd newest of 3 matching images") {
+		t.Errorf("sha-c: %s: %s", d.Action, d.Reason)
 	}
 }
