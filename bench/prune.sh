@@ -240,7 +240,10 @@ for _ in 1 2 3; do
 	generate
 	s=$(wall "$work/apply.json" "$hoist" prune "$repo" --policy "$work/policy.hcl" --format json --apply --jobs 16 --audit-log "$work/audit.jsonl")
 	n=$(jq '.[0].deleted | length' "$work/apply.json")
-	printf 'apply: %d manifests deleted in %ss = %s/s (left %d tags)\n' "$n" "$s" "$(echo "scale=1; $n / $s" | bc)" "$("$crane" ls --insecure "$repo" | wc -l)"
+	ap=$(jq '.[0].applyMs / 1000' "$work/apply.json")
+	pl=$(jq '.[0].planMs / 1000' "$work/apply.json")
+	printf 'apply: %d manifests deleted; the command took %ss (plan %ss, apply %ss) = %s/s applying, %s/s overall (left %d tags)\n' \
+		"$n" "$s" "$pl" "$ap" "$(echo "scale=1; $n / $ap" | bc)" "$(echo "scale=1; $n / $s" | bc)" "$("$crane" ls --insecure "$repo" | wc -l)"
 done
 
 echo "== peer: crane ls + crane digest + crane delete loop"

@@ -134,6 +134,7 @@ func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, e
 			}
 			break
 		}
+		wave = a.untagWave(ctx, wave, parents)
 		for start := 0; start < len(wave); start += applyBatch {
 			end := min(start+applyBatch, len(wave))
 			if err := a.refresh(ctx); err != nil {
@@ -193,6 +194,117 @@ type applier struct {
 	tagsAt  map[string][]string // digest -> tags, from current
 	result  map[string]bool     // digest -> deleted (true) or not (false)
 	fatal   error
+
+	noTagDelete bool            // the registry refused a DELETE by tag
+	tagsGone    map[string]bool // digests whose own tags untagWave removed
+}
+
+// untagWave removes, where the registry deletes single tags (OCI
+// distribution spec 1.1; distribution v3), the planned tags of every
+// deletion of the wave before any manifest goes: each is checked (moved)
+// right before its tags are removed, and a deletion that cannot go is
+// settled here. It returns the deletions left to delete by digest.
+//
+// This is about speed, and keeps the plan: the distribution registry
+// answers a DELETE by digest by reading every tag of the repository to
+// find the digest's; with the doomed tags gone first, each of those scans
+// reads only the tags that stay (5,000 tags with 4,390 doomed: a seventh).
+func (a *applier) untagWave(ctx context.Context, wave []Deletion, parents map[string][]string) []Deletion {
+	if a.o.Deleter != nil || a.noTagDelete {
+		return wave
+	}
+	keep := make([]bool, len(wave))
+	var wg sync.WaitGroup
+	for i, d := range wave {
+		if len(d.Tags) == 0 {
+			keep[i] = true
+			continue
+		}
+		blocked := ""
+		for _, par := range parents[d.Digest] {
+			if ok, _ := a.settled(par); !ok {
+				blocked = par
+			}
+		}
+		if blocked != "" {
+			keep[i] = true // delete() skips it
+			continue
+		}
+		wg.Add(1)
+		a.sem <- struct{}{}
+		go func(i int, d Deletion) {
+			defer wg.Done()
+			defer func() { <-a.sem }()
+			keep[i] = a.untagOwn(ctx, d)
+		}(i, d)
+	}
+	wg.Wait()
+	var out []Deletion
+	for i, d := range wave {
+		if keep[i] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// untagOwn checks d and removes its own tags by DELETE of each tag. It
+// reports whether d is still to be deleted by digest (false: settled).
+func (a *applier) untagOwn(ctx context.Context, d Deletion) bool {
+	if err := ctx.Err(); err != nil {
+		a.skip(d, "canceled")
+		return false
+	}
+	why, err := a.moved(d)
+	if err != nil {
+		a.fail(d, fmt.Errorf("cannot check its tags, so it is not deleted: %w", err))
+		return false
+	}
+	if why != "" {
+		a.skip(d, why)
+		return false
+	}
+	var removed []string
+	for _, t := range d.Tags {
+		a.mu.Lock()
+		off := a.noTagDelete
+		a.mu.Unlock()
+		if off {
+			break
+		}
+		err := remote.Delete(a.repo.Tag(t), a.remote...)
+		var te *transport.Error
+		switch {
+		case err == nil:
+			removed = append(removed, t)
+			continue
+		case errors.As(err, &te) && (te.StatusCode == http.StatusNotFound || hasCode(te, transport.ManifestUnknownErrorCode)):
+			continue // gone already: nothing to remove
+		case errors.As(err, &te) && (te.StatusCode == http.StatusBadRequest || te.StatusCode == http.StatusMethodNotAllowed || hasCode(te, transport.UnsupportedErrorCode)):
+			// This registry deletes manifests, not tags: the digest's
+			// DELETE removes the tags with it.
+			a.mu.Lock()
+			a.noTagDelete = true
+			a.mu.Unlock()
+		default:
+			if len(removed) > 0 {
+				a.fail(d, fmt.Errorf("tags %s were removed, then removing tag %s failed, so the manifest stays: %w", strings.Join(removed, ", "), t, registry.Explain(err, a.repo.Tag(t).String())))
+			} else {
+				a.fail(d, fmt.Errorf("removing tag %s failed, so nothing of it was deleted: %w", t, registry.Explain(err, a.repo.Tag(t).String())))
+			}
+			return false
+		}
+		break
+	}
+	if len(removed) == len(d.Tags) {
+		a.mu.Lock()
+		if a.tagsGone == nil {
+			a.tagsGone = map[string]bool{}
+		}
+		a.tagsGone[d.Digest] = true
+		a.mu.Unlock()
+	}
+	return true
 }
 
 // settled says whether the digest's deletion is over, and if it deleted it.
@@ -318,7 +430,13 @@ func (a *applier) moved(d Deletion) (string, error) {
 		sort.Strings(others)
 		return fmt.Sprintf("tag %s now points at it (it did not when planned)", strings.Join(others, ", ")), nil
 	}
-	// Its own tags, right now.
+	// Its own tags, right now (untagOwn checked and removed them).
+	a.mu.Lock()
+	gone := a.tagsGone[d.Digest]
+	a.mu.Unlock()
+	if gone {
+		return "", nil
+	}
 	for _, t := range d.Tags {
 		now, gone, err := a.head(t)
 		if err != nil {

@@ -46,6 +46,10 @@ type pruneRepoJSON struct {
 	Untags     []string            `json:"untags"`
 	Untagged   []string            `json:"untagged"`
 	Kept       []string            `json:"keptAtApply,omitempty"`
+	// PlanMS is the time to gather the facts and plan; ApplyMS the time
+	// to apply (0 without --apply).
+	PlanMS  int64 `json:"planMs"`
+	ApplyMS int64 `json:"applyMs,omitempty"`
 }
 
 type pruneDecisionJSON struct {
@@ -78,6 +82,23 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	out, code, err := a.pruneRepos(ctx, o, pol, repos)
+	if o.format == "json" {
+		_ = writeJSON(a.stdout, out)
+	} else {
+		a.printPruneRegistry(out, o.reg.apply, now)
+	}
+	if err != nil {
+		return &exitError{code: code, err: err}
+	}
+	return nil
+}
+
+// pruneRepos plans (and with --apply applies) the prune of each
+// repository. The error, with its exit code, sums up what went wrong; the
+// details are in the results.
+func (a *app) pruneRepos(ctx context.Context, o *pruneOptions, pol *policy.Policy, repos []string) ([]pruneRepoJSON, int, error) {
 	popts := prune.Options{Registry: registry.Options{Insecure: o.reg.insecure, UserAgent: "hoist/" + version}, Policy: pol, Jobs: o.reg.jobs}
 	var audit io.Writer
 	if o.reg.apply {
@@ -87,12 +108,11 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 		}
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
-			return badInput("--audit-log: %s", err)
+			return nil, exitBadInput, fmt.Errorf("--audit-log: %w", err)
 		}
 		defer f.Close()
 		audit = f
 	}
-	now := time.Now()
 	var out []pruneRepoJSON
 	failed := false
 	var blockErr error
@@ -102,12 +122,13 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 			// ghcr.io deletes through the GitHub Packages API, one at a time.
 			tok := a.getenv("GITHUB_TOKEN")
 			if tok == "" {
-				return badInput("%s: deleting on ghcr.io goes through the GitHub Packages API: set GITHUB_TOKEN to a token with packages write/delete access (in Actions: permissions: packages: write)", repo)
+				return out, exitBadInput, fmt.Errorf("%s: deleting on ghcr.io goes through the GitHub Packages API: set GITHUB_TOKEN to a token with packages write/delete access (in Actions: permissions: packages: write)", repo)
 			}
 			popts.Deleter = prune.ForGHCR(repo, &ghcr.Client{Token: tok})
 			popts.Jobs = 1
 		}
 		rj := pruneRepoJSON{Repository: repo, Decisions: []pruneDecisionJSON{}, Deleted: []string{}, Untags: []string{}, Untagged: []string{}}
+		start := time.Now()
 		facts, err := prune.Facts(ctx, popts, repo)
 		if err != nil {
 			rj.Skipped = fmt.Sprintf("its facts could not all be read, so nothing is deleted there: %v", err)
@@ -116,6 +137,7 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 			continue
 		}
 		plan, err := prune.PlanRepo(facts, popts)
+		rj.PlanMS = time.Since(start).Milliseconds()
 		if err != nil {
 			var tm *policy.TooManyDeletionsError
 			if errors.As(err, &tm) {
@@ -140,7 +162,9 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 			rj.Untags = append(rj.Untags, u.Tag)
 		}
 		if o.reg.apply {
+			start := time.Now()
 			rep, err := prune.Apply(ctx, plan, popts, audit)
+			rj.ApplyMS = time.Since(start).Milliseconds()
 			if rep != nil {
 				for _, u := range rep.Untagged {
 					rj.Untagged = append(rj.Untagged, u.Tag)
@@ -162,18 +186,13 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 		}
 		out = append(out, rj)
 	}
-	if o.format == "json" {
-		_ = writeJSON(a.stdout, out)
-	} else {
-		a.printPruneRegistry(out, o.reg.apply, now)
-	}
 	switch {
 	case blockErr != nil:
-		return &exitError{code: exitFailed, err: blockErr}
+		return out, exitFailed, blockErr
 	case failed:
-		return opFailed(errors.New("some repositories were not pruned (see above); nothing was deleted in them"))
+		return out, exitOpFailed, errors.New("some repositories were not pruned (see above); nothing was deleted in them")
 	}
-	return nil
+	return out, exitOK, nil
 }
 
 func (a *app) printPruneRegistry(out []pruneRepoJSON, applied bool, now time.Time) {
