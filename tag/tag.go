@@ -28,6 +28,9 @@ type Options struct {
 	Git *policy.Git
 	// Env is what the policy may read as env.NAME.
 	Env map[string]string
+	// Lint are the lint findings of the Dockerfile being pushed, for the
+	// checks (lint.errors ...); nil when it was not linted.
+	Lint *policy.Lint
 	// Overrides are the soft-mandatory checks to let through.
 	Overrides []string
 	// Registry reaches the repositories.
@@ -81,7 +84,7 @@ func Compute(ctx context.Context, o Options, digest string) ([]Plan, error) {
 			published = tags
 		}
 		p.Published = semverOnly(published)
-		facts := policy.Facts{Git: o.Git, Registry: &policy.Registry{Versions: p.Published}, Env: o.Env}
+		facts := policy.Facts{Git: o.Git, Registry: &policy.Registry{Versions: p.Published}, Env: o.Env, Lint: o.Lint}
 		res, err := o.Policy.TagSet(facts)
 		p.Tags = res
 		if err != nil {
