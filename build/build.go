@@ -189,7 +189,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		opts.HTTPClient = http.DefaultClient
 	}
 	b := &builder{opts: opts, ctx: ctx, rep: opts.Progress, bases: map[string]*baseImage{}, steps: map[cache.Key]layerRef{}}
-	b.opts.Registry.Transport = &countingTransport{base: opts.Registry.HTTPTransport(), up: &b.uploaded, down: &b.downloaded}
+	b.opts.Registry.Transport = &registry.CountingTransport{Base: opts.Registry.HTTPTransport(), Up: &b.uploaded, Down: &b.downloaded}
 	if b.rep == nil {
 		b.rep = progress.Nop{}
 	}

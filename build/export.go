@@ -6,10 +6,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
-	"sync/atomic"
-
-	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -168,35 +164,6 @@ func (b *builder) push(out result, names []string) (int64, error) {
 		}
 	}
 	return b.uploaded.Load() - before, nil
-}
-
-// countingTransport counts the bytes of blob uploads and downloads.
-type countingTransport struct {
-	base     http.RoundTripper
-	up, down *atomic.Int64
-}
-
-func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	blob := strings.Contains(req.URL.Path, "/blobs/")
-	if blob && (req.Method == http.MethodPatch || req.Method == http.MethodPut) && req.ContentLength > 0 {
-		t.up.Add(req.ContentLength)
-	}
-	resp, err := t.base.RoundTrip(req)
-	if err == nil && blob && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
-		resp.Body = &countingBody{ReadCloser: resp.Body, n: t.down}
-	}
-	return resp, err
-}
-
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
-}
-
-func (c *countingBody) Read(p []byte) (int, error) {
-	n, err := c.ReadCloser.Read(p)
-	c.n.Add(int64(n))
-	return n, err
 }
 
 func (b *builder) dockerLoad(im *builtImage, names []string) error {

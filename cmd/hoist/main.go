@@ -109,6 +109,7 @@ registry clean afterwards: one binary, no daemon.
   hoist tag       compute the right tags from git, CI and the registry, and apply them
   hoist images    list the images of the local store (rmi removes, push pushes them)
   hoist prune     delete what the policy says from registries; --local frees the local store
+  hoist release   lint, build, tag, check, push (and prune) in one step, per image of the policy
   hoist policy    check, explain and format the HCL policy file (hoist.hcl)
 
 ` + exitCodesHelp,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -113,7 +114,7 @@ Each step is also a command of its own: hoist lint, build, tag, prune.`,
 	f.IntVar(&o.pr, "pr", 0, "the pull request number (overrides CI)")
 	f.BoolVar(&o.noCache, "no-cache", false, "use no build cache")
 	f.BoolVar(&o.pull, "pull", false, "resolve base images in their registry even when the local store has them")
-	f.BoolVar(&o.reproducible, "reproducible", false, "clamp file times and created times to SOURCE_DATE_EPOCH or the last commit's time")
+	f.BoolVar(&o.reproducible, "reproducible", true, "clamp file times and created times to SOURCE_DATE_EPOCH or the last commit's time, so a re-run gives the same digest (--reproducible=false: the build time)")
 	return cmd
 }
 
@@ -438,9 +439,12 @@ func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Pol
 	if err != nil {
 		return fail(exitOpFailed, "failed", err)
 	}
-	written, err := tag.Apply(ctx, src, plans, ro)
+	var up, down atomic.Int64
+	pro := ro
+	pro.Transport = &registry.CountingTransport{Base: ro.HTTPTransport(), Up: &up, Down: &down}
+	written, err := tag.Apply(ctx, src, plans, pro)
 	r.Pushed = len(written) > 0
-	r.BytesPushed = res.BytesPushed
+	r.BytesPushed = res.BytesPushed + up.Load()
 	if err != nil {
 		return fail(exitOpFailed, "failed", err)
 	}

@@ -91,7 +91,7 @@ func TestRelease(t *testing.T) {
 	}
 	ro := registry.Options{}
 	for _, res := range out {
-		if res.Status != "released" || !res.Pushed || res.Version != "1.2.0" || res.Digest == "" || res.ImageID == "" {
+		if res.Status != "released" || !res.Pushed || res.Version != "1.2.0" || res.Digest == "" || res.ImageID == "" || res.BytesPushed == 0 {
 			t.Errorf("%s: %+v", res.Name, res)
 		}
 		repo := reg + "/" + prefix + "/" + res.Name
@@ -131,7 +131,7 @@ func TestRelease(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	again := releaseResults(t, r)
-	if len(again) != 1 || again[0].Name != "api" || again[0].CacheMisses != 0 {
+	if len(again) != 1 || again[0].Name != "api" || again[0].CacheMisses != 0 || again[0].BytesPushed != 0 || again[0].Digest != out[1].Digest {
 		t.Fatalf("release api: %+v", again)
 	}
 
