@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/hoistci/hoist/internal/imagetest"
+	"github.com/hoistci/hoist/internal/registry"
 )
 
 func testOptions(t testing.TB) Options {
@@ -70,14 +71,38 @@ func TestPlanGolden(t *testing.T) {
 // TestApplyRealRegistry plans and applies against the distribution
 // registry, then lists the repository: exactly the kept tags remain, every
 // deleted manifest is gone, every kept one (children included) is there.
+//
+// It runs on every real registry the tests have: one that deletes single
+// tags (distribution v3: the planned tags go first, by tag) and one that
+// does not (distribution 2.8: by digest only, and the tag-only removals
+// through a placeholder manifest).
 func TestApplyRealRegistry(t *testing.T) {
-	o, repo, pushed, r, p := plannedRealRepo(t, "apply")
+	for _, host := range imagetest.RealRegistries(t, true) {
+		t.Run(host, func(t *testing.T) { testApplyRealRegistry(t, host) })
+	}
+}
+
+func testApplyRealRegistry(t *testing.T, host string) {
+	o, repo, pushed, r, p := plannedRealRepo(t, host, "apply")
 	ctx := context.Background()
+	byTag := tagDeletes(t, host)
+	rec := &imagetest.Recorder{Inner: http.DefaultTransport}
+	o.Registry.Transport = rec
 	var audit bytes.Buffer
 	rep, err := Apply(ctx, p, o, &audit)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tagDELETEs := 0
+	for _, q := range rec.Requests() {
+		if q.Method == http.MethodDelete && strings.Contains(q.Path, "/manifests/") && !strings.Contains(q.Path, "/manifests/sha256:") {
+			tagDELETEs++
+		}
+	}
+	if byTag && tagDELETEs < len(p.Untags)+2 {
+		t.Errorf("%s deletes single tags, yet apply sent %d DELETEs by tag: the planned tags should go first", host, tagDELETEs)
+	}
+	t.Logf("%s: tag deletion %v, %d DELETEs by tag", host, byTag, tagDELETEs)
 	if len(rep.Skipped) != 0 || len(rep.Failed) != 0 || len(rep.Deleted) != len(p.Deletes) || len(rep.Untagged) != len(p.Untags) {
 		t.Fatalf("report: %d deleted of %d, %d untagged of %d, skipped %v, failed %v", len(rep.Deleted), len(p.Deletes), len(rep.Untagged), len(p.Untags), rep.Skipped, rep.Failed)
 	}
@@ -167,7 +192,13 @@ func TestApplyRealRegistry(t *testing.T) {
 // now points at, and a deleted image's tag moved to a new image skips that
 // deletion.
 func TestApplyTagMoved(t *testing.T) {
-	o, repo, pushed, _, p := plannedRealRepo(t, "race")
+	for _, host := range imagetest.RealRegistries(t, true) {
+		t.Run(host, func(t *testing.T) { testApplyTagMoved(t, host) })
+	}
+}
+
+func testApplyTagMoved(t *testing.T, host string) {
+	o, repo, pushed, _, p := plannedRealRepo(t, host, "race")
 	ctx := context.Background()
 	planned := map[string]bool{}
 	for _, d := range p.Deletes {
@@ -298,10 +329,10 @@ func (m methodNotAllowed) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // plannedRealRepo pushes the small generated repository to the real
 // registry and plans it.
-func plannedRealRepo(t *testing.T, name string) (o Options, repo string, pushed map[string]string, r *Repo, p *Plan) {
+func plannedRealRepo(t *testing.T, host, name string) (o Options, repo string, pushed map[string]string, r *Repo, p *Plan) {
 	t.Helper()
 	o = testOptions(t)
-	repo = uniqueRepo(imagetest.RealRegistry(t, true), name)
+	repo = uniqueRepo(host, name)
 	pushed = buildRepo(t, o.Registry, repo)
 	r, err := Facts(context.Background(), o, repo)
 	if err != nil {
@@ -311,4 +342,20 @@ func plannedRealRepo(t *testing.T, name string) (o Options, repo string, pushed 
 		t.Fatal(err)
 	}
 	return o, repo, pushed, r, p
+}
+
+// tagDeletes probes whether the registry at host deletes a single tag
+// (DELETE /v2/<name>/manifests/<tag>).
+func tagDeletes(t *testing.T, host string) bool {
+	t.Helper()
+	ro := registry.Options{}
+	repo := uniqueRepo(host, "probe")
+	if err := ro.WriteImage(context.Background(), repo+":probe", mkImage(t, 1, testNow, "amd64")); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := ro.Reference(repo + ":probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return remote.Delete(ref, ro.Remote(context.Background())...) == nil
 }

@@ -153,6 +153,31 @@ func RealRegistry(t testing.TB, require bool) string {
 	return ""
 }
 
+// RealRegistries are the real registries the tests may use: the one of
+// RealRegistry and, when HOIST_TEST_REGISTRY_LEGACY names a reachable one,
+// a second of another kind (.ci/run runs distribution v3 as the first and
+// Debian's distribution 2.8, which cannot delete a single tag, as the
+// second), so behaviour that differs between registries is tested on both.
+func RealRegistries(t testing.TB, require bool) []string {
+	t.Helper()
+	out := []string{RealRegistry(t, require)}
+	if out[0] == "" {
+		return nil
+	}
+	if addr := os.Getenv("HOIST_TEST_REGISTRY_LEGACY"); addr != "" {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("HOIST_TEST_REGISTRY_LEGACY=%s is not reachable: %v", addr, err)
+			}
+			return out
+		}
+		c.Close()
+		out = append(out, addr)
+	}
+	return out
+}
+
 // Push writes img to ref (plain HTTP) and returns its digest reference.
 func Push(t testing.TB, img v1.Image, ref string) string {
 	t.Helper()
