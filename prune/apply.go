@@ -481,8 +481,8 @@ func (a *applier) delete(ctx context.Context, d Deletion) {
 	if errors.As(err, &te) {
 		switch {
 		case te.StatusCode == http.StatusMethodNotAllowed || hasCode(te, transport.UnsupportedErrorCode):
-			e := fmt.Errorf("%w: %s answered DELETE of %s with %d: enable storage.delete in its config (distribution: storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)",
-				ErrDeleteUnsupported, a.repo.RegistryStr(), r, te.StatusCode)
+			e := fmt.Errorf("%w: %s answered DELETE of %s with %d: %s",
+				ErrDeleteUnsupported, a.repo.RegistryStr(), r, te.StatusCode, unsupportedHint(a.repo.RegistryStr()))
 			a.mu.Lock()
 			if a.fatal == nil {
 				a.fatal = e

@@ -308,7 +308,7 @@ func TestApplyDeleteUnsupported(t *testing.T) {
 	o.Registry.Transport = methodNotAllowed{base: o.Registry.HTTPTransport()}
 	var audit bytes.Buffer
 	rep, err := Apply(ctx, p, o, &audit)
-	if !errors.Is(err, ErrDeleteUnsupported) || !strings.Contains(err.Error(), "enable storage.delete") {
+	if !errors.Is(err, ErrDeleteUnsupported) || !strings.Contains(err.Error(), "storage.delete.enabled: true") {
 		t.Fatalf("err = %v", err)
 	}
 	if len(rep.Deleted) != 0 {

@@ -128,6 +128,16 @@ func (a *app) pruneRepos(ctx context.Context, o *pruneOptions, pol *policy.Polic
 			popts.Jobs = 1
 		}
 		rj := pruneRepoJSON{Repository: repo, Decisions: []pruneDecisionJSON{}, Deleted: []string{}, Untags: []string{}, Untagged: []string{}}
+		if o.reg.apply && popts.Deleter == nil {
+			if ref, err := popts.Registry.Reference(repo + ":latest"); err == nil {
+				if why := prune.DeleteSupport(ref.Context().RegistryStr()); why != "" {
+					rj.Skipped = "--apply refused, nothing read or deleted: " + why
+					failed = true
+					out = append(out, rj)
+					continue
+				}
+			}
+		}
 		start := time.Now()
 		facts, err := prune.Facts(ctx, popts, repo)
 		if err != nil {

@@ -160,3 +160,23 @@ func TestPruneLocalWithPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneApplyUnsupportedRegistry: --apply on a registry whose API
+// cannot delete (Docker Hub, ECR) is refused before anything is read,
+// with what to do instead; the plan alone still runs there.
+func TestPruneApplyUnsupportedRegistry(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "hoist.hcl"), "prune \"old\" {\n  match = true\n}\n")
+	r := hoist(t, dir, "", nil, "prune", "docker.io/acme/app", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app", "--apply", "--format", "json")
+	if r.code != 3 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var out []pruneRepoJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || !strings.Contains(out[0].Skipped, "--apply refused, nothing read or deleted: Docker Hub's registry API") ||
+		!strings.Contains(out[1].Skipped, "aws ecr batch-delete-image") {
+		t.Errorf("%+v", out)
+	}
+}
