@@ -153,14 +153,28 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 		ctx = context.Background()
 	}
 	bo.Stdout = a.stdout
+	// In GitHub Actions, RUN output (which the Dockerfile controls) and a
+	// failing step's last lines in the error must not issue workflow
+	// commands: they are stopped for the build and its error message.
+	resume, err := a.gha.StopCommands()
+	if err != nil {
+		return opFailed(err)
+	}
 	res, err := build.Build(ctx, bo)
 	rep.Close()
 	if err != nil {
+		code := exitOpFailed
 		if build.IsInputError(err) {
-			return &exitError{code: exitBadInput, err: err}
+			code = exitBadInput
 		}
-		return opFailed(err)
+		if a.gha != nil {
+			fmt.Fprintf(a.stderr, "hoist: %s\n", err)
+			a.ghaWarn(resume())
+			return &exitError{code: code, err: errors.New("")}
+		}
+		return &exitError{code: code, err: err}
 	}
+	a.ghaWarn(resume())
 	for _, w := range res.Warnings {
 		if mode == "quiet" {
 			fmt.Fprintf(a.stderr, "hoist: warning: %s\n", w)
@@ -181,6 +195,7 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 			return opFailed(fmt.Errorf("--metadata-file: %w", err))
 		}
 	}
+	a.ghaBuild(res, &bo)
 	if o.quiet {
 		fmt.Fprintln(a.stdout, res.Digest)
 		return nil

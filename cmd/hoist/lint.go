@@ -346,7 +346,9 @@ func (a *app) runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 			return err
 		}
 	}
-	if !cfg.NoFail && lint.Failed(results, cfg.FailureThreshold) {
+	failed := !cfg.NoFail && lint.Failed(results, cfg.FailureThreshold)
+	a.ghaLint(report, specs, failed)
+	if failed {
 		return errCheckFailed
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoistci/hoist/build/exec"
+	"github.com/hoistci/hoist/internal/gha"
 )
 
 // Exit codes: the contract of every command (DESIGN.md §4).
@@ -55,6 +56,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// gha writes outputs, the summary and annotations in GitHub Actions;
+	// nil elsewhere (set up by run).
+	gha *gha.Actions
 }
 
 func main() {
@@ -75,6 +79,7 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func (a *app) run(args []string) int {
+	a.startActions()
 	root := a.newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()

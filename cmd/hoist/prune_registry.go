@@ -84,6 +84,7 @@ func (a *app) runPruneRegistry(ctx context.Context, o *pruneOptions, repos []str
 	}
 	now := time.Now()
 	out, code, err := a.pruneRepos(ctx, o, pol, repos)
+	a.ghaPrune(out, o.reg.apply)
 	if o.format == "json" {
 		_ = writeJSON(a.stdout, out)
 	} else {

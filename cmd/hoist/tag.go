@@ -171,6 +171,7 @@ func (a *app) runTag(ctx context.Context, o *tagOptions, src string) error {
 		return opFailed(err)
 	}
 	out := tagJSON{Source: string(source), Git: git, Notes: notes, DryRun: o.dryRun || src == ""}
+	defer a.ghaTag(&out) // after what was written is known, whatever the outcome
 	if len(plans) > 0 {
 		out.Version = tag.Version(plans[0])
 	}
