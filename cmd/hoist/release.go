@@ -152,10 +152,11 @@ type releaseJSON struct {
 	DurationMS  int64             `json:"durationMs"`
 	Prune       []pruneRepoJSON   `json:"prune,omitempty"`
 
-	exit   int            // the exit code this image asks for
-	report *format.Report // lint findings, printed in text mode
-	build  *build.Result  // for summaries
-	checks []policy.CheckResult
+	exit        int               // the exit code this image asks for
+	annotations map[string]string // set on the manifest
+	report      *format.Report    // lint findings, printed in text mode
+	build       *build.Result     // for summaries
+	checks      []policy.CheckResult
 }
 
 func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) error {
@@ -197,6 +198,14 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 		return badInput("%s", err)
 	}
 
+	// In GitHub Actions, what the Dockerfiles control (RUN output, a
+	// failing step's lines in an error) must not issue workflow commands:
+	// they are stopped until the report is printed; the annotations and
+	// outputs come after.
+	resume, err := a.gha.StopCommands()
+	if err != nil {
+		return opFailed(err)
+	}
 	results := make([]*releaseJSON, len(targets))
 	sem := make(chan struct{}, o.jobs)
 	var wg sync.WaitGroup
@@ -217,12 +226,15 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 	wg.Wait()
 
 	if o.format == "json" {
-		if err := writeJSON(a.stdout, results); err != nil {
-			return err
-		}
+		err = writeJSON(a.stdout, results)
 	} else {
 		a.printRelease(results)
 	}
+	a.ghaWarn(resume())
+	if err != nil {
+		return err
+	}
+	a.ghaRelease(results, o.apply && !o.dryRun)
 	code := exitOK
 	for _, r := range results {
 		code = max(code, r.exit)
@@ -382,7 +394,7 @@ func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Pol
 		}
 		bo.Annotations[k] = v
 	}
-	r.Labels = bo.Labels
+	r.Labels, r.annotations = bo.Labels, bo.Annotations
 	if bo.Store, err = a.openStore(); err != nil {
 		return fail(exitOpFailed, "failed", err)
 	}

@@ -31,6 +31,7 @@ CMD ["/srv/index.txt"]
 	writeFile(t, filepath.Join(dir, "hoist.hcl"), fmt.Sprintf(`
 lint {
   failure_threshold = "error"
+  override          = { DL3000 = "info" }
 }
 
 image "web" {
@@ -249,5 +250,53 @@ policy {
 	r = hoist(t, dir, "", env, "release", "-r", repo, "--apply", ".")
 	if r.code != 2 || !strings.Contains(r.stderr, "--apply goes with --prune") {
 		t.Errorf("--apply alone: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestReleaseInActions: in GitHub Actions, a release writes the outputs
+// (the first image's digest, tags and version; every image in metadata),
+// a summary with a row per image, and annotations for lint findings.
+func TestReleaseInActions(t *testing.T) {
+	reg := imagetest.Registry(t)
+	_, base := buildEnv(t)
+	prefix := fmt.Sprintf("releasegha%d", os.Getpid())
+	dir := releaseRepo(t, reg, prefix, "")
+	// An info finding (no failure at threshold error, and the check only
+	// counts warnings): a relative WORKDIR (DL3000, made info).
+	writeFile(t, filepath.Join(dir, "services", "api", "Dockerfile"), "FROM scratch\nCOPY index.txt /srv/index.txt\nUSER 1\nWORKDIR srv\nCMD [\"/srv/index.txt\"]\n")
+	base["GITHUB_REF"], base["GITHUB_REF_NAME"], base["GITHUB_REF_TYPE"] = "refs/tags/v1.2.0", "v1.2.0", "tag"
+	base["GITHUB_SHA"], base["GITHUB_EVENT_NAME"], base["GITHUB_REPOSITORY"] = strings.Repeat("ab", 20), "push", "acme/app"
+	base["GITHUB_WORKSPACE"], base["GITHUB_SERVER_URL"] = dir, "https://github.com"
+	env := actionsEnv(t, base)
+	r := hoist(t, dir, "", env, "release", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	res := releaseResults(t, r)
+	out := outputs(t, env)
+	if out["digest"] != res[0].Digest || out["version"] != "1.2.0" || !strings.HasPrefix(out["tags"], reg+"/"+prefix+"/web:1.2.0\n") {
+		t.Errorf("outputs %v", out)
+	}
+	var meta []releaseJSON
+	if err := json.Unmarshal([]byte(out["metadata"]), &meta); err != nil || len(meta) != 2 {
+		t.Errorf("metadata output: %v %s", err, out["metadata"])
+	}
+	if !strings.Contains(out["labels"], "org.opencontainers.image.version=1.2.0") || !strings.Contains(out["annotations"], "org.opencontainers.image.version=1.2.0") {
+		t.Errorf("labels %q annotations %q", out["labels"], out["annotations"])
+	}
+	summary, err := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## hoist release", "| web | ", "| api | ", "released", "### hoist lint", "### hoist build", "### hoist tag"} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if res[1].Lint.Infos != 1 || !strings.Contains(r.stderr, "file=services/api/Dockerfile,line=4,title=DL3000") {
+		t.Errorf("no annotation for the api's findings:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "::stop-commands::") {
+		t.Errorf("workflow commands are not stopped around the builds:\n%s", r.stderr)
 	}
 }
