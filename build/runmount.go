@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -22,6 +21,7 @@ import (
 	"github.com/hoistci/hoist/build/fileop"
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/plan"
+	"github.com/hoistci/hoist/internal/store"
 )
 
 // runMountSet is what a RUN's --mount flags become.
@@ -253,12 +253,9 @@ func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount
 	}
 	now := b.opts.Now()
 	_ = os.Chtimes(lockPath, now, now) // last used, for prune --cache-max-age
-	how := syscall.LOCK_SH
-	if m.CacheSharing == instructions.MountSharingLocked {
-		how = syscall.LOCK_EX
-	}
+	exclusive := m.CacheSharing == instructions.MountSharingLocked
 	if m.CacheSharing == instructions.MountSharingPrivate {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err := store.LockFile(f, true, false); err != nil {
 			// In use: a private, throw-away directory.
 			f.Close()
 			p, err := os.MkdirTemp(work, "cache-private-")
@@ -266,7 +263,7 @@ func (b *builder) cacheMount(r *stageRun, step *plan.Step, m *instructions.Mount
 		}
 		return dir, func() { f.Close() }, nil
 	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+	if err := store.LockFile(f, exclusive, true); err != nil {
 		f.Close()
 		return "", nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -48,7 +47,7 @@ func (s *Store) gcCacheMounts(opts GCOptions, now time.Time) (removed []string, 
 		}
 		st, _ := lock.Stat()
 		old := st != nil && now.Sub(st.ModTime()) > opts.CacheMaxAge
-		if (opts.CacheAll || old) && syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		if (opts.CacheAll || old) && flock(lock, true, false) == nil {
 			size := dirSize(base)
 			if !opts.DryRun {
 				if err := os.RemoveAll(base); err != nil {

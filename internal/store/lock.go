@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -21,14 +20,14 @@ func lockFileExclusive(ctx context.Context, path string, timeout time.Duration) 
 	deadline := time.Now().Add(timeout)
 	wait := time.Millisecond
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := flock(f, true, false)
 		if err == nil {
 			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				funlock(f)
 				f.Close()
 			}, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		if !errors.Is(err, errWouldBlock) {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
@@ -51,3 +50,11 @@ func lockFileExclusive(ctx context.Context, path string, timeout time.Duration) 
 func (s *Store) lock(ctx context.Context) (func(), error) {
 	return lockFileExclusive(ctx, filepath.Join(s.dir, lockFile), s.lockTimeout)
 }
+
+// errWouldBlock: another holder has the lock (flock without waiting).
+var errWouldBlock = errors.New("locked by another holder")
+
+// LockFile locks f (shared or exclusive; waiting, or failing at once with
+// an error when another holder has it): flock on Unix, LockFileEx on
+// Windows. The lock goes with the open file.
+func LockFile(f *os.File, exclusive, wait bool) error { return flock(f, exclusive, wait) }

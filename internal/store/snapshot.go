@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -124,7 +123,7 @@ func (s *Store) Snapshot(ctx context.Context, chainID v1.Hash, extract func(dir 
 	if err != nil {
 		return "", nil, fmt.Errorf("snapshot %s: lease: %w", chainID, err)
 	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_SH); err != nil {
+	if err := flock(lf, false, true); err != nil {
 		lf.Close()
 		os.Remove(lf.Name())
 		return "", nil, fmt.Errorf("snapshot %s: lease: %w", chainID, err)
@@ -212,7 +211,7 @@ func (s *Store) lockSnapshot(ctx context.Context, hex string, wait, create bool)
 		if err != nil {
 			return nil, false, fmt.Errorf("open lock file: %w", err)
 		}
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err = flock(f, true, false)
 		if err == nil {
 			if sameFile(f, lockPath) {
 				return func() { f.Close() }, true, nil
@@ -224,7 +223,7 @@ func (s *Store) lockSnapshot(ctx context.Context, hex string, wait, create bool)
 			continue
 		}
 		f.Close()
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		if !errors.Is(err, errWouldBlock) {
 			return nil, false, fmt.Errorf("lock %s: %w", lockPath, err)
 		}
 		if !wait {
@@ -288,14 +287,14 @@ func leased(sd string, removeStale bool) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err = flock(f, true, false)
 		f.Close()
 		switch {
 		case err == nil:
 			if removeStale {
 				os.Remove(p)
 			}
-		case errors.Is(err, syscall.EWOULDBLOCK):
+		case errors.Is(err, errWouldBlock):
 			live = true
 		default:
 			return false, fmt.Errorf("check lease %s: %w", p, err)
@@ -560,11 +559,11 @@ func treeSize(dir string) (int64, error) {
 		if err != nil {
 			return err
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-			if seen[st.Ino] {
+		if ino, linked := hardLinkID(fi); linked {
+			if seen[ino] {
 				return nil
 			}
-			seen[st.Ino] = true
+			seen[ino] = true
 		}
 		total += fi.Size()
 		return nil

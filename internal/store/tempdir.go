@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // tempLock is the lock file inside a working directory made by TempDir: a
@@ -26,7 +25,7 @@ func (s *Store) TempDir(prefix string) (dir string, release func(), err error) {
 		os.RemoveAll(dir)
 		return "", nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+	if err := flock(f, false, true); err != nil {
 		f.Close()
 		os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("lease %s: %w", dir, err)
@@ -44,9 +43,9 @@ func tempInUse(path string) bool {
 		return false
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock(f, true, false); err != nil {
 		return true
 	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	funlock(f)
 	return false
 }
