@@ -68,13 +68,17 @@ const applyBatch = 64
 // before its children (a child is deleted only once all the indexes being
 // deleted with it are gone).
 //
-// Nothing is deleted on facts older than the deletion itself: first every
-// tag is listed and resolved (HEAD) and compared with the plan; then, for
-// each batch of deletions, the tags are listed again (tags new since are
-// resolved), and right before each deletion the digest's own tags are
-// resolved again. A deletion is skipped (and reported) when one of its
-// tags now points elsewhere, or a tag the plan did not give it now points
-// at it, or a tag cannot be read.
+// Nothing is deleted on facts older than the deletion itself. Right
+// before a deletion's tags or manifest go, its own tags are resolved
+// (HEAD) again. Before the first manifest goes, every tag the repository
+// still has is listed and resolved, so a tag the plan did not give a
+// doomed manifest but that points at it now holds it back; each batch of
+// deletions lists the tags again and resolves the new ones. A deletion is
+// skipped (and reported) when one of its tags now points elsewhere, or a
+// tag the plan did not give it now points at it, or a tag cannot be read.
+//
+// Where the registry deletes single tags, the planned tags of each wave go
+// first (untagWave), so that full resolve reads only the tags that stay.
 //
 // Each deletion, skip or failure is written to audit as one JSON line
 // (AuditEntry). A registry that refuses deletes (405, UNSUPPORTED) stops
@@ -94,15 +98,10 @@ func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, e
 	if audit == nil {
 		a.audit = io.Discard
 	}
-
-	// The state of every tag now.
-	tags, err := o.Registry.ListTags(ctx, p.Repo)
-	if err != nil {
-		return rep, fmt.Errorf("re-reading the tags of %s before deleting: %w (nothing deleted)", p.Repo, err)
-	}
-	a.current, err = a.resolve(ctx, tags)
-	if err != nil {
-		return rep, fmt.Errorf("re-reading the tags of %s before deleting: %w (nothing deleted)", p.Repo, err)
+	if o.Deleter == nil || o.Deleter.CanUntag() {
+		if a.del, err = o.Registry.ManifestDeleter(ctx, a.repo); err != nil {
+			return rep, fmt.Errorf("reaching %s to delete: %w (nothing deleted)", p.Repo, registry.Explain(err, p.Repo))
+		}
 	}
 
 	// Waves: a deletion waits for the indexes it is a child of.
@@ -185,6 +184,7 @@ type applier struct {
 	p      *Plan
 	repo   name.Repository
 	remote []remote.Option
+	del    *registry.ManifestDeleter // nil with a Deleter that cannot untag
 	sem    chan struct{}
 
 	mu      sync.Mutex
@@ -272,7 +272,7 @@ func (a *applier) untagOwn(ctx context.Context, d Deletion) bool {
 		if off {
 			break
 		}
-		err := remote.Delete(a.repo.Tag(t), a.remote...)
+		err := a.del.Delete(ctx, t)
 		var te *transport.Error
 		switch {
 		case err == nil:
@@ -374,13 +374,17 @@ func (a *applier) head(tag string) (digest string, gone bool, err error) {
 	return desc.Digest.String(), false, nil
 }
 
-// refresh lists the tags again and resolves those not seen before.
+// refresh lists the tags again and resolves those not seen before (all of
+// them the first time).
 func (a *applier) refresh(ctx context.Context) error {
 	tags, err := a.o.Registry.ListTags(ctx, a.p.Repo)
 	if err != nil {
 		return fmt.Errorf("re-reading the tags of %s: %w", a.p.Repo, err)
 	}
 	a.mu.Lock()
+	if a.current == nil {
+		a.current = map[string]string{}
+	}
 	var fresh []string
 	listed := map[string]bool{}
 	for _, t := range tags {
@@ -471,7 +475,7 @@ func (a *applier) delete(ctx context.Context, d Deletion) {
 	if a.o.Deleter != nil {
 		err = a.o.Deleter.DeleteManifest(ctx, a.p.Repo, d.Digest)
 	} else {
-		err = remote.Delete(r, a.remote...)
+		err = a.del.Delete(ctx, d.Digest)
 	}
 	if err == nil {
 		a.deleted(d)

@@ -102,7 +102,11 @@ func testApplyRealRegistry(t *testing.T, host string) {
 	if byTag && tagDELETEs < len(p.Untags)+2 {
 		t.Errorf("%s deletes single tags, yet apply sent %d DELETEs by tag: the planned tags should go first", host, tagDELETEs)
 	}
-	t.Logf("%s: tag deletion %v, %d DELETEs by tag", host, byTag, tagDELETEs)
+	kinds := map[string]int{}
+	for _, q := range rec.Requests() {
+		kinds[q.Method+" "+q.Kind()]++
+	}
+	t.Logf("%s: tag deletion %v, %d DELETEs by tag; %d deletions, %d untags, %d tags before: requests %v", host, byTag, tagDELETEs, len(p.Deletes), len(p.Untags), len(pushed), kinds)
 	if len(rep.Skipped) != 0 || len(rep.Failed) != 0 || len(rep.Deleted) != len(p.Deletes) || len(rep.Untagged) != len(p.Untags) {
 		t.Fatalf("report: %d deleted of %d, %d untagged of %d, skipped %v, failed %v", len(rep.Deleted), len(p.Deletes), len(rep.Untagged), len(p.Untags), rep.Skipped, rep.Failed)
 	}

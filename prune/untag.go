@@ -76,7 +76,7 @@ func (a *applier) untag(ctx context.Context, u Untag) error {
 	if desc.Digest.String() != u.Digest {
 		return errMoved
 	}
-	err = remote.Delete(ref, a.remote...)
+	err = a.del.Delete(ctx, u.Tag)
 	if err == nil {
 		return nil
 	}
@@ -108,7 +108,7 @@ func (a *applier) untag(ctx context.Context, u Untag) error {
 	if err != nil {
 		return err
 	}
-	if err := remote.Delete(a.repo.Digest(dg.String()), a.remote...); err != nil {
+	if err := a.del.Delete(ctx, dg.String()); err != nil {
 		return fmt.Errorf("tag %s now points at placeholder %s, which could not be deleted (delete it by hand): %w", u.Tag, dg, err)
 	}
 	return nil
