@@ -444,18 +444,11 @@ func (a *app) runAction() error {
 		a.stdin = strings.NewReader(run.Stdin)
 	}
 	fmt.Fprintf(a.stderr, "hoist action: %s\n", shellLine(append([]string{"hoist"}, run.Args...)))
-	if run.Args[0] == "build" {
-		// A build relays its RUN steps' output, which the Dockerfile (a pull
-		// request's, say) controls, and a failing step's last lines come
-		// back indented in its error: none of it may issue workflow
-		// commands (the runner trims leading blanks before looking for
-		// "::"). The build's outputs and summary are files, not commands.
-		resume, err := a.gha.StopCommands()
-		if err != nil {
-			return opFailed(err)
-		}
-		defer func() { a.ghaWarn(resume()) }()
-	}
+	// A build relays its RUN steps' output, which the Dockerfile (a pull
+	// request's, say) controls: the github progress mode keeps every such
+	// line behind its step's "#N" (in a log group per step), and an error
+	// holding a failing step's lines is printed with commands stopped
+	// (ghaInert).
 	if code := a.run(run.Args); code != exitOK {
 		return &exitError{code: code, err: errors.New("")}
 	}

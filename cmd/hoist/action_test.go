@@ -237,15 +237,16 @@ func TestActionSecretsReachTheBuild(t *testing.T) {
 	if strings.Count(r.stderr, "s3cr3t-value") != 1 {
 		t.Errorf("the secret is logged beyond its mask:\n%s", r.stderr)
 	}
-	// The RUN output is relayed while workflow commands are off.
-	stop := strings.Index(r.stderr, "::stop-commands::")
-	spoof := strings.Index(r.stderr, "::error::spoofed")
-	if stop < 0 || spoof < stop {
-		t.Fatalf("RUN output outside stop-commands:\n%s", r.stderr)
+	// The RUN output is relayed in log groups, every line of it behind
+	// its step's "#N": never at the start of a line, where the runner
+	// would take it for a command.
+	if !strings.Contains(r.stderr, "::group::#") || !strings.Contains(r.stderr, "::endgroup::") {
+		t.Errorf("no log groups per step:\n%s", r.stderr)
 	}
-	tok, _, _ := strings.Cut(r.stderr[stop+len("::stop-commands::"):], "\n")
-	if resume := strings.LastIndex(r.stderr, "::"+tok+"::"); resume < spoof {
-		t.Errorf("commands not resumed after the build:\n%s", r.stderr)
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::error::spoofed") {
+			t.Fatalf("RUN output as a workflow command: %q\n%s", line, r.stderr)
+		}
 	}
 	if _, ok := os.LookupEnv("HOIST_ACTION_SECRET_1"); ok {
 		t.Error("the secret's variable outlives the run")
@@ -258,8 +259,8 @@ func TestActionSecretsReachTheBuild(t *testing.T) {
 	// while commands are off.
 	writeFile(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nRUN printf '%s\\n' '::error::spoofed'; exit 3\n")
 	r = hoist(t, dir, "", actionsEnv(t, base), "action")
-	stop = strings.Index(r.stderr, "::stop-commands::")
-	tok, _, _ = strings.Cut(r.stderr[stop+1:], "\n")
+	stop := strings.Index(r.stderr, "::stop-commands::")
+	tok, _, _ := strings.Cut(r.stderr[stop+1:], "\n")
 	tok = strings.TrimPrefix(tok, ":stop-commands::")
 	last := strings.LastIndex(r.stderr, "::error::spoofed")
 	if r.code != 3 || stop < 0 || last < stop || strings.LastIndex(r.stderr, "::"+tok+"::") < last {

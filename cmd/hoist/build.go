@@ -138,6 +138,9 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	if o.quiet {
 		mode = "quiet"
 	}
+	if mode == "auto" && a.gha != nil {
+		mode = "github" // each step's lines in a log group
+	}
 	colorMode, err := ui.ParseColorMode(o.color)
 	if err != nil {
 		return badInput("%s", err)
@@ -153,13 +156,6 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 		ctx = context.Background()
 	}
 	bo.Stdout = a.stdout
-	// In GitHub Actions, RUN output (which the Dockerfile controls) and a
-	// failing step's last lines in the error must not issue workflow
-	// commands: they are stopped for the build and its error message.
-	resume, err := a.gha.StopCommands()
-	if err != nil {
-		return opFailed(err)
-	}
 	res, err := build.Build(ctx, bo)
 	rep.Close()
 	if err != nil {
@@ -167,14 +163,8 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 		if build.IsInputError(err) {
 			code = exitBadInput
 		}
-		if a.gha != nil {
-			fmt.Fprintf(a.stderr, "hoist: %s\n", err)
-			a.ghaWarn(resume())
-			return &exitError{code: code, err: errors.New("")}
-		}
-		return &exitError{code: code, err: err}
+		return &exitError{code: code, err: a.ghaInert(err)}
 	}
-	a.ghaWarn(resume())
 	for _, w := range res.Warnings {
 		if mode == "quiet" {
 			fmt.Fprintf(a.stderr, "hoist: warning: %s\n", w)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,6 +41,24 @@ func (a *app) startActions() {
 			a.ghaWarn(a.gha.AddMask(s))
 		}
 	}
+}
+
+// ghaInert prints err in GitHub Actions with workflow commands stopped
+// (a failing RUN's last lines, which the Dockerfile controls, come back
+// in it, and the runner would act on a line starting with "::") and
+// returns the empty error that makes the caller print nothing more.
+// Outside Actions it returns err.
+func (a *app) ghaInert(err error) error {
+	if a.gha == nil || err == nil {
+		return err
+	}
+	resume, serr := a.gha.StopCommands()
+	if serr != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "hoist: %s\n", err)
+	a.ghaWarn(resume())
+	return errors.New("")
 }
 
 func (a *app) ghaWarn(err error) {

@@ -198,14 +198,6 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 		return badInput("%s", err)
 	}
 
-	// In GitHub Actions, what the Dockerfiles control (RUN output, a
-	// failing step's lines in an error) must not issue workflow commands:
-	// they are stopped until the report is printed; the annotations and
-	// outputs come after.
-	resume, err := a.gha.StopCommands()
-	if err != nil {
-		return opFailed(err)
-	}
 	results := make([]*releaseJSON, len(targets))
 	sem := make(chan struct{}, o.jobs)
 	var wg sync.WaitGroup
@@ -220,11 +212,22 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 			if len(targets) > 1 {
 				errw = &prefixWriter{w: a.stderr, mu: &stderrMu, prefix: "[" + t.label() + "] "}
 			}
-			results[i] = a.releaseOne(ctx, o, pol, git, t, errw)
+			mode := o.progress
+			if mode == "auto" && a.gha != nil && len(targets) == 1 {
+				mode = "github" // each step's lines in a log group
+			}
+			results[i] = a.releaseOne(ctx, o, pol, git, t, errw, mode)
 		}()
 	}
 	wg.Wait()
 
+	// In GitHub Actions, the report (its errors hold a failing RUN's last
+	// lines, which the Dockerfile controls) is printed with workflow
+	// commands stopped; the annotations and outputs come after.
+	resume, err := a.gha.StopCommands()
+	if err != nil {
+		return opFailed(err)
+	}
 	if o.format == "json" {
 		err = writeJSON(a.stdout, results)
 	} else {
@@ -325,7 +328,7 @@ func releaseTargets(pol *policy.Policy, o *releaseOptions, args []string) ([]rel
 
 // releaseOne runs the pipeline for one image; the result says how far it
 // got and why it stopped.
-func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Policy, git *policy.Git, t releaseTarget, errw io.Writer) *releaseJSON {
+func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Policy, git *policy.Git, t releaseTarget, errw io.Writer, mode string) *releaseJSON {
 	start := time.Now()
 	r := &releaseJSON{Name: t.Name, Repository: strings.Join(t.Repositories, ","), Tags: []string{}, Checks: []tagCheckJSON{}}
 	fail := func(code int, status string, err error) *releaseJSON {
@@ -398,7 +401,7 @@ func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Pol
 	if bo.Store, err = a.openStore(); err != nil {
 		return fail(exitOpFailed, "failed", err)
 	}
-	rep, err := progress.New(o.progress, errw, false, false)
+	rep, err := progress.New(mode, errw, false, false)
 	if err != nil {
 		return fail(exitBadInput, "failed", fmt.Errorf("--progress: %w", err))
 	}

@@ -28,6 +28,11 @@ type plain struct {
 	current  int // the vertex whose header is open; -1 none
 	notFirst bool
 	buf      bytes.Buffer
+	// groups folds each vertex's lines into a GitHub Actions log group
+	// (the "github" mode): the group ends when the vertex does, or when
+	// another vertex's lines interrupt it (its lines then continue in a
+	// new group, as the plain output repeats the header).
+	groups bool
 }
 
 type plainVertex struct {
@@ -60,7 +65,16 @@ func (p *plain) Report(e Event) {
 	}
 }
 
-func (p *plain) Close() error { return nil }
+func (p *plain) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf.Reset()
+	p.interrupt()
+	if p.buf.Len() > 0 {
+		_, _ = p.w.Write(p.buf.Bytes())
+	}
+	return nil
+}
 
 func (p *plain) vertex(e Event) *plainVertex {
 	v := p.vertices[e.ID]
@@ -79,13 +93,39 @@ func (p *plain) open(id int, v *plainVertex) {
 	if p.current == id {
 		return
 	}
-	if p.current >= 0 {
-		fmt.Fprintf(&p.buf, "#%d ...\n", p.current)
+	p.interrupt()
+	if p.groups {
+		fmt.Fprintf(&p.buf, "::group::#%d %s\n", id, groupEscaper.Replace(oneLine(v.name)))
+	} else {
+		p.paragraph()
+		fmt.Fprintf(&p.buf, "#%d %s\n", id, v.name)
 	}
-	p.paragraph()
-	fmt.Fprintf(&p.buf, "#%d %s\n", id, v.name)
 	p.current = id
 }
+
+// interrupt closes the open vertex's lines, if any.
+func (p *plain) interrupt() {
+	if p.current < 0 {
+		return
+	}
+	if p.groups {
+		p.buf.WriteString("::endgroup::\n")
+	} else {
+		fmt.Fprintf(&p.buf, "#%d ...\n", p.current)
+	}
+	p.current = -1
+}
+
+// end closes the vertex id, which just printed its last line.
+func (p *plain) end() {
+	if p.groups && p.current >= 0 {
+		p.buf.WriteString("::endgroup::\n")
+	}
+	p.current = -1
+}
+
+// groupEscaper escapes a group title as GitHub's workflow command data.
+var groupEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 
 // paragraph starts a block of lines, separated from the previous one by a
 // blank line.
@@ -99,10 +139,7 @@ func (p *plain) paragraph() {
 // standalone prints lines that belong to no vertex (ID 0 warnings and
 // errors, the summary), closing any open vertex first.
 func (p *plain) standalone(line string) {
-	if p.current >= 0 {
-		fmt.Fprintf(&p.buf, "#%d ...\n", p.current)
-		p.current = -1
-	}
+	p.interrupt()
 	p.paragraph()
 	p.buf.WriteString(line)
 	p.buf.WriteByte('\n')
@@ -134,7 +171,7 @@ func (p *plain) render(e Event) {
 	case KindCached:
 		p.open(e.ID, v)
 		fmt.Fprintf(&p.buf, "#%d CACHED\n", e.ID)
-		p.current = -1
+		p.end()
 	case KindDone:
 		p.open(e.ID, v)
 		d := e.Duration
@@ -142,11 +179,11 @@ func (p *plain) render(e Event) {
 			d = e.Time.Sub(v.started)
 		}
 		fmt.Fprintf(&p.buf, "#%d DONE %s\n", e.ID, formatSeconds(d))
-		p.current = -1
+		p.end()
 	case KindError:
 		p.open(e.ID, v)
 		fmt.Fprintf(&p.buf, "#%d ERROR: %s\n", e.ID, oneLine(firstNonEmpty(e.Error, e.Message)))
-		p.current = -1
+		p.end()
 	case KindLog:
 		p.open(e.ID, v)
 		offset := fmt.Sprintf("%.3f", max(e.Time.Sub(v.started), 0).Seconds())

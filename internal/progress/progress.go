@@ -73,7 +73,7 @@ type Renderer interface {
 }
 
 // Modes lists the valid --progress values.
-var Modes = []string{"auto", "tty", "plain", "json", "quiet"}
+var Modes = []string{"auto", "tty", "plain", "json", "quiet", "github"}
 
 // New returns the renderer for a --progress mode writing to w. isTTY says
 // whether w is a terminal: auto means tty when it is and plain when it is
@@ -108,12 +108,19 @@ func newRenderer(mode string, w io.Writer, isTTY, color bool, o options) (Render
 		return newPlain(w, o), nil
 	case "plain":
 		return newPlain(w, o), nil
+	case "github":
+		// The plain output with each step's lines in a GitHub Actions log
+		// group (every line still starts with "#N", so no line the
+		// Dockerfile controls can be taken for a workflow command).
+		pl := newPlain(w, o)
+		pl.groups = true
+		return pl, nil
 	case "json":
 		return newJSON(w, o), nil
 	case "quiet":
 		return Nop{}, nil
 	}
-	return nil, fmt.Errorf("invalid --progress %q: use auto, tty, plain, json or quiet", mode)
+	return nil, fmt.Errorf("invalid --progress %q: use auto, tty, plain, json, quiet or github", mode)
 }
 
 // formatBytes renders a byte count as BuildKit does (binary multiples,

@@ -186,3 +186,41 @@ func TestFormatBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestGitHubGolden: the github mode folds each step's lines into a log
+// group, ending it when the step ends or another step interrupts.
+func TestGitHubGolden(t *testing.T) {
+	var out bytes.Buffer
+	render(t, "github", &out)
+	golden(t, "github.golden", out.Bytes())
+}
+
+// TestGitHubNoInjection: nothing a Dockerfile controls (a step's name,
+// its output) becomes a workflow command: every line is ours or starts
+// with "#N".
+func TestGitHubNoInjection(t *testing.T) {
+	var out bytes.Buffer
+	r, err := newRenderer("github", &out, false, false, options{now: func() time.Time { return at(0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Report(Event{Kind: KindStart, ID: 1, Name: "[1/1] RUN echo x\n::error::from the name %0A"})
+	r.Report(Event{Kind: KindLog, ID: 1, Message: "::error::from the output\n  ::warning::indented\r::notice::cr"})
+	r.Report(Event{Kind: KindError, ID: 1, Error: "failed\n::error::from the error"})
+	r.Report(Event{Kind: KindWarning, Message: "w\n::error::from a warning"})
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "::") && !strings.HasPrefix(l, "::group::#1 ") && l != "::endgroup::" {
+			t.Errorf("a workflow command from input: %q\n%s", line, out.String())
+		}
+		if strings.HasPrefix(l, "::group::") && strings.ContainsAny(strings.TrimPrefix(l, "::group::"), "\r\n") {
+			t.Errorf("group title spans lines: %q", l)
+		}
+	}
+	if !strings.Contains(out.String(), "%250A") {
+		t.Errorf("%% in a group title is not escaped:\n%s", out.String())
+	}
+}
