@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoistci/hoist/build"
+	"github.com/hoistci/hoist/build/buildkit"
 	"github.com/hoistci/hoist/build/layer"
 	"github.com/hoistci/hoist/build/output"
 	"github.com/hoistci/hoist/build/plan"
@@ -110,7 +111,7 @@ or through runc/crun with --runtime.`,
 	f.BoolVar(&o.reproducible, "reproducible", false, "clamp file times and set every created time to SOURCE_DATE_EPOCH or the last commit's time")
 	f.StringVar(&o.compression, "compression", "gzip", "layer compression: gzip, zstd or uncompressed")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP to HOST[:PORT] (localhost and 127.0.0.1 always are)")
-	f.StringVar(&o.builder, "builder", "native", "native (in-process)")
+	f.StringVar(&o.builder, "builder", "native", "native (in-process), or a buildkitd: buildkit://unix:///run/buildkit/buildkitd.sock | buildkit://tcp://HOST:PORT (buildkit alone: $BUILDKIT_HOST)")
 	f.BoolVar(&o.ociLabels, "oci-labels", false, "add the org.opencontainers.image.* labels and annotations (created, version, revision, source, url, title) from git and CI facts, as hoist tag computes them")
 	f.StringVar(&o.runtime, "runtime", "", "execute RUN with an OCI runtime (runc, crun or a path) instead of the built-in sandbox")
 	f.StringArrayVar(&o.secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE | id=ID,env=VAR (repeatable)")
@@ -120,11 +121,12 @@ or through runc/crun with --runtime.`,
 }
 
 func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
-	if o.builder != "native" {
-		if strings.HasPrefix(o.builder, "buildkit://") {
-			return badInput("--builder %s: the BuildKit backend is not available yet; use the native builder (the default)", o.builder)
-		}
-		return badInput("--builder %s: unknown builder; use native", o.builder)
+	bkAddr, err := buildkit.Address(o.builder, a.getenv("BUILDKIT_HOST"))
+	if err != nil {
+		return badInput("%s", err)
+	}
+	if bkAddr != "" && o.runtime != "" {
+		return badInput("--runtime %s applies to the native builder: buildkitd runs RUN with its own worker", o.runtime)
 	}
 	bo, err := a.buildOptionsFor(cmd.Context(), dir, o)
 	if err != nil {
@@ -145,19 +147,13 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	if err != nil {
 		return badInput("%s", err)
 	}
-	errFile, _ := a.stderr.(*os.File)
-	rep, err := progress.New(mode, a.stderr, errFile != nil && ui.IsTerminal(errFile), ui.UseColor(colorMode, errFile, a.getenv))
-	if err != nil {
-		return badInput("--progress: %s", err)
-	}
-	bo.Progress = rep
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	bo.Stdout = a.stdout
-	res, err := build.Build(ctx, bo)
-	rep.Close()
+	errFile, _ := a.stderr.(*os.File)
+	res, err := runBuilder(ctx, bkAddr, bo, mode, a.stderr, errFile != nil && ui.IsTerminal(errFile), ui.UseColor(colorMode, errFile, a.getenv))
 	if err != nil {
 		code := exitOpFailed
 		if build.IsInputError(err) {
@@ -197,6 +193,25 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	fmt.Fprintf(a.stdout, "%s %s\n  %s, %d cached, %d built, %s pushed, %s\n", res.Digest, names,
 		ui.HumanSize(res.ImageSize), res.CacheHits, res.CacheMisses, ui.HumanSize(res.BytesPushed), res.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// runBuilder builds with the native builder, or on the buildkitd at
+// bkAddr when it is not "", showing progress on w in mode.
+func runBuilder(ctx context.Context, bkAddr string, bo build.Options, mode string, w io.Writer, tty, color bool) (*build.Result, error) {
+	if bkAddr != "" {
+		if mode == "github" {
+			mode = "plain" // BuildKit's own display
+		}
+		return buildkit.Build(ctx, bkAddr, buildkit.Options{Options: bo, ProgressMode: mode, ProgressOut: w})
+	}
+	rep, err := progress.New(mode, w, tty, color)
+	if err != nil {
+		return nil, &build.InputError{Err: fmt.Errorf("--progress: %w", err)}
+	}
+	bo.Progress = rep
+	res, err := build.Build(ctx, bo)
+	rep.Close()
+	return res, err
 }
 
 // buildOptionsFor turns the build flags into the builder's options (all
