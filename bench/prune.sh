@@ -12,14 +12,14 @@
 # 1000; 5 tags each), JOBS_LIST (default "8 16 32"), REGISTRY (the registry
 # binary: default the distribution registry v3 built into $work, as .ci/run
 # does; REGISTRY=docker-registry for Debian's 2.8), PHASES (default
-# "plan apply peer").
+# "plan apply ceiling peer").
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-5003}
 images=${IMAGES:-1000}
 jobs_list=${JOBS_LIST:-"8 16 32"}
-phases=${PHASES:-"plan apply peer"}
+phases=${PHASES:-"plan apply ceiling peer"}
 work=$(mktemp -d /tmp/hoist-prune-bench.XXXXXX)
 host=127.0.0.1:$port
 reg_pid=""
@@ -235,6 +235,7 @@ for j in $jobs_list; do
 done
 fi
 
+if has apply; then
 echo "== apply --jobs 16 (target >= 100 deletions/s)"
 for _ in 1 2 3; do
 	generate
@@ -245,7 +246,25 @@ for _ in 1 2 3; do
 	printf 'apply: %d manifests deleted; the command took %ss (plan %ss, apply %ss) = %s/s applying, %s/s overall (left %d tags)\n' \
 		"$n" "$s" "$pl" "$ap" "$(echo "scale=1; $n / $ap" | bc)" "$(echo "scale=1; $n / $s" | bc)" "$("$crane" ls --insecure "$repo" | wc -l)"
 done
+fi
 
+if has ceiling; then
+echo "== the registry's ceiling: the same DELETEs (tags, then digests) by curl, 16 at a time, no checks"
+generate
+"$hoist" prune "$repo" --policy "$work/policy.hcl" --format json >"$work/plan.json"
+jq -r '.[0].decisions[] | select(.decision == "delete") | .tag | select(. != "")' "$work/plan.json" |
+	sed "s|^|http://$host/v2/${repo#*/}/manifests/|" >"$work/tag-urls"
+jq -r '[.[0].decisions[] | select(.decision == "delete") | .digest] | unique | .[]' "$work/plan.json" |
+	sed "s|^|http://$host/v2/${repo#*/}/manifests/|" >"$work/digest-urls"
+t0=$(date +%s.%N)
+xargs -P 16 -n 32 curl -fsS -X DELETE <"$work/tag-urls" >/dev/null
+xargs -P 16 -n 32 curl -fsS -X DELETE <"$work/digest-urls" >/dev/null
+t1=$(date +%s.%N)
+n=$(wc -l <"$work/digest-urls")
+printf 'curl: %d tags then %d manifests deleted in %.2fs = %.1f manifests/s\n' "$(wc -l <"$work/tag-urls")" "$n" "$(echo "$t1 - $t0" | bc)" "$(echo "$n / ($t1 - $t0)" | bc -l)"
+fi
+
+if has peer; then
 echo "== peer: crane ls + crane digest + crane delete loop"
 generate
 cat >"$work/crane-loop.sh" <<'EOF'
@@ -263,3 +282,4 @@ EOF
 s=$(wall "$work/crane.out" bash "$work/crane-loop.sh" "$crane" "$repo")
 n=$(cat "$work/crane.out")
 printf 'crane loop: %d manifests deleted in %ss = %s/s\n' "$n" "$s" "$(echo "scale=1; $n / $s" | bc)"
+fi
