@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
@@ -226,6 +227,7 @@ func (f *File) NewScopes(opts ScopeOptions) *Scopes {
 			ss.before[s.From.Index] = ss.global
 		}
 		fr := b.stageFrame(s)
+		b.triggers(fr, s)
 		for _, in := range s.Instructions {
 			if in.Index < len(ss.before) {
 				ss.before[in.Index] = Scope{fr: fr, n: len(fr.binds)}
@@ -556,6 +558,58 @@ func (b *scopeBuilder) stageFrame(s *Stage) *frame {
 	}
 	fr.imageEnv = env
 	return fr
+}
+
+// triggers dispatches, in the scope of a stage built FROM another stage,
+// the ONBUILD triggers of that stage first, as BuildKit's
+// initOnBuildTriggers does: their ENV and ARG set variables the stage's
+// own instructions see. When every trigger parses, what the stage
+// inherits is as known as its base's end; a trigger that does not parse
+// (the build fails on it) leaves it unknown.
+func (b *scopeBuilder) triggers(fr *frame, s *Stage) {
+	base := s.BaseStage
+	if base == nil || base.Index >= s.Index || !fr.inheritedUnknown {
+		return
+	}
+	var cmds []instructions.Command
+	var from []*Instruction
+	for _, in := range base.Instructions {
+		ob, ok := in.Typed.(*instructions.OnbuildCommand)
+		if !ok {
+			continue
+		}
+		res, err := parser.Parse(strings.NewReader(ob.Expression))
+		if err != nil || res.AST == nil || len(res.AST.Children) != 1 {
+			return
+		}
+		typed, err := instructions.ParseInstruction(res.AST.Children[0])
+		if err != nil {
+			return
+		}
+		cmd, ok := typed.(instructions.Command)
+		if !ok {
+			return
+		}
+		cmds, from = append(cmds, cmd), append(from, in)
+	}
+	end := &b.ss.end[base.Index]
+	fr.inheritedUnknown = false
+	fr.open = end.fr.open
+	// stageFrame marked what the base passes on unknown: it is as known
+	// as the base's end now.
+	fr.imageEnv = slices.Clone(end.fr.imageEnv)
+	fr.binds = fr.binds[:0]
+	for _, v := range fr.imageEnv {
+		fr.binds = append(fr.binds, binding{v: v, set: true})
+	}
+	for i, cmd := range cmds {
+		switch c := cmd.(type) {
+		case *instructions.ArgCommand:
+			b.stageArg(fr, from[i], c)
+		case *instructions.EnvCommand:
+			b.env(fr, from[i], c)
+		}
+	}
 }
 
 // valueOf is the value a variable gets from an expansion of raw.

@@ -89,8 +89,18 @@ func TestScopes(t *testing.T) {
 			word: "$V", want: "", unmatched: []string{"V"}, open: true,
 		},
 		{
-			name: "ONBUILD triggers of the base stage make what it passes on unknown",
+			name: "ONBUILD triggers of the base stage run first in the stage built FROM it",
 			src:  "FROM scratch AS b\nENV A=1\nONBUILD ENV A=2\nFROM b\nRUN y\n", line: 5,
+			word: "$A", want: "2", known: true,
+		},
+		{
+			name: "an ONBUILD ARG trigger declares the ARG in the child",
+			src:  "FROM scratch AS b\nONBUILD ARG V=3\nFROM b\nRUN y\n", line: 4,
+			word: "$V", want: "3", known: true, declared: []string{"V"},
+		},
+		{
+			name: "a trigger that does not parse leaves what the base passes on unknown",
+			src:  "FROM scratch AS b\nENV A=1\nONBUILD ENV\nFROM b\nRUN y\n", line: 5,
 			word: "$A", want: "1", unknown: []string{"A"}, open: true,
 		},
 		{
