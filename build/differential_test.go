@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -68,7 +69,8 @@ func TestDifferential(t *testing.T) {
 			return
 		}
 		for i, a := range allow {
-			if !used[i] {
+			// times: entries are for TestDifferentialReproducible.
+			if !used[i] && !strings.HasPrefix(a.key, "times:") {
 				t.Errorf("%s:%d: allow-list entry matches no difference (remove it): %s | %s", allowFile, a.line, a.casePattern, a.key)
 			}
 		}
@@ -115,11 +117,68 @@ func TestDifferential(t *testing.T) {
 	})
 }
 
+// TestDifferentialReproducible builds every fourth conformance case (each
+// family of cases is represented) reproducibly on both builders, with
+// one SOURCE_DATE_EPOCH, and compares the file times and the created time
+// too: a file the build writes is clamped to the epoch on both.
+func TestDifferentialReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds conformance cases twice; not in -short runs")
+	}
+	addr := buildkittest.Addr(t)
+	reg := imagetest.RealRegistry(t, true)
+	base := imagetest.Busybox(t)
+	baseRef := imagetest.Push(t, base, reg+"/hoist-differential/busybox:1")
+	allow := readAllowList(t, allowFile)
+	r := layer.NewReader(t.TempDir())
+	t.Cleanup(func() { r.Close() })
+	baseTree, err := r.Tree(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := filepath.Glob("testdata/conformance/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch := time.Unix(1700000000, 0).UTC()
+	n := 0
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		n++
+		if n%4 != 1 {
+			continue
+		}
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := loadCase(t, dir)
+			c.epoch = &epoch
+			native := c.buildNative(t, base, baseTree, r)
+			bk := c.buildBuildKit(t, addr, baseRef, base, baseTree, r)
+			var report []string
+			for _, d := range compareResults(native, bk) {
+				if slices.ContainsFunc(allow, func(a allowEntry) bool { return a.matches(name, d) }) {
+					continue
+				}
+				report = append(report, d.String())
+			}
+			if len(report) > 0 {
+				t.Errorf("native and BuildKit differ (reproducible, epoch %d):\n  %s", epoch.Unix(), strings.Join(report, "\n  "))
+			}
+		})
+	}
+}
+
 // diffCase is a conformance case to build twice.
 type diffCase struct {
 	dir, dockerfile, ctxDir string
 	opts                    caseOptions
 	knownGap                string
+	// epoch, when set, builds reproducibly (--reproducible) and compares
+	// the file times too.
+	epoch *time.Time
 }
 
 func loadCase(t *testing.T, dir string) *diffCase {
@@ -148,7 +207,7 @@ func (c *diffCase) options(t *testing.T, st *store.Store) build.Options {
 	t.Helper()
 	o := build.Options{
 		ContextDir: c.ctxDir, Dockerfile: c.dockerfile, Store: st, Target: c.opts.Target,
-		BuildArgs: c.opts.Args, Labels: c.opts.Labels, Tags: []string{"differential/case:test"},
+		BuildArgs: c.opts.Args, Labels: c.opts.Labels, Tags: []string{"differential/case:test"}, Epoch: c.epoch,
 	}
 	for id, content := range c.opts.Secrets {
 		f := filepath.Join(t.TempDir(), id)
@@ -182,7 +241,7 @@ func (c *diffCase) buildNative(t *testing.T, base v1.Image, baseTree *buildfs.Tr
 	if _, err := build.Build(ctx, c.options(t, st)); err != nil {
 		return caseResult{err: err}
 	}
-	return caseResult{desc: describeStored(t, st, r, base, baseTree)}
+	return caseResult{desc: c.describeStored(t, st, r, base, baseTree)}
 }
 
 func (c *diffCase) buildBuildKit(t *testing.T, addr, baseRef string, base v1.Image, baseTree *buildfs.Tree, r *layer.Reader) caseResult {
@@ -199,16 +258,42 @@ func (c *diffCase) buildBuildKit(t *testing.T, addr, baseRef string, base v1.Ima
 		}
 		return caseResult{err: err}
 	}
-	return caseResult{desc: describeStored(t, st, r, base, baseTree)}
+	return caseResult{desc: c.describeStored(t, st, r, base, baseTree)}
 }
 
-func describeStored(t *testing.T, st *store.Store, r *layer.Reader, base v1.Image, baseTree *buildfs.Tree) string {
+func (c *diffCase) describeStored(t *testing.T, st *store.Store, r *layer.Reader, base v1.Image, baseTree *buildfs.Tree) string {
 	t.Helper()
 	img, err := st.Image("differential/case:test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return describe(t, r, img, base, baseTree)
+	desc := describe(t, r, img, base, baseTree)
+	if c.epoch == nil {
+		return desc
+	}
+	// The times of every path describe lists (those the build made or
+	// changed), and the config's created.
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := r.Tree(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(desc)
+	fmt.Fprintf(&b, "[times]\ncreated %d\n", cf.Created.Unix())
+	for _, l := range cleanLines(desc) {
+		p := filePath(l)
+		if strings.HasPrefix(l, "[") || strings.HasPrefix(l, "- ") || !strings.ContainsAny(l[:1], "dlf") {
+			continue
+		}
+		if e, err := tree.Lstat(p); err == nil {
+			fmt.Fprintf(&b, "%s %d\n", p, e.ModTime.Unix())
+		}
+	}
+	return b.String()
 }
 
 // difference is one item that differs: a config field, a path, or the
@@ -289,6 +374,9 @@ func keyedLines(desc string) map[string]string {
 			}
 		case "files":
 			key = "files:" + filePath(l)
+		case "times":
+			p, _, _ := strings.Cut(l, " ")
+			key = "times:" + p
 		default:
 			key = section + ":" + l
 		}
