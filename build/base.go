@@ -10,6 +10,7 @@ import (
 	"github.com/hoistci/hoist/build/buildfs"
 	"github.com/hoistci/hoist/build/cache"
 	"github.com/hoistci/hoist/build/plan"
+	"github.com/hoistci/hoist/internal/registry"
 )
 
 // baseImage is a resolved base image (FROM or COPY --from): its manifest
@@ -74,6 +75,9 @@ func (b *builder) fetchBase(ref string, pl v1.Platform) (*baseImage, error) {
 		return nil, fmt.Errorf("base image %s: %w", ref, err)
 	}
 	if bi.cfg, err = bi.img.ConfigFile(); err != nil {
+		if !bi.local {
+			err = registry.Explain(err, ref)
+		}
 		return nil, fmt.Errorf("base image %s: reading its configuration: %w", ref, err)
 	}
 	if bi.cfg.OS == "" || bi.cfg.Architecture == "" {
@@ -138,6 +142,9 @@ func (bi *baseImage) Tree(b *builder) (*buildfs.Tree, error) {
 		t := buildfs.NewTree()
 		for _, l := range bi.layers {
 			if err := b.applyLayer(t, l); err != nil {
+				if !bi.local {
+					err = registry.Explain(err, bi.ref)
+				}
 				bi.err = fmt.Errorf("base image %s: %w", bi.ref, err)
 				break
 			}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,7 +175,36 @@ type builder struct {
 }
 
 // Build runs a build.
+//
+// A layer of a --cache-from cache that cannot be read once its record was
+// a hit (the registry keeps failing, or sends damaged data) does not fail
+// the build: a broken cache is a miss. The build is done again without
+// that cache, and the result carries a warning saying so.
 func Build(ctx context.Context, opts Options) (*Result, error) {
+	var dropped []string
+	for {
+		res, err := build(ctx, opts)
+		var le *cache.LayerError
+		if err == nil || !errors.As(err, &le) || ctx.Err() != nil {
+			if res != nil {
+				res.Warnings = append(dropped, res.Warnings...)
+			}
+			return res, err
+		}
+		i := slices.IndexFunc(opts.CacheFrom, func(cs output.CacheSpec) bool { return cacheName(cs) == le.Cache })
+		if i < 0 {
+			return res, err
+		}
+		msg := fmt.Sprintf("cache %s is not used: its layer %s could not be read (%v); building again without it", le.Cache, le.Digest, le.Err)
+		if opts.Progress != nil {
+			opts.Progress.Report(progress.Event{Time: time.Now(), Kind: progress.KindWarning, Message: msg})
+		}
+		dropped = append(dropped, msg)
+		opts.CacheFrom = slices.Delete(slices.Clone(opts.CacheFrom), i, i+1)
+	}
+}
+
+func build(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Store == nil {
 		return nil, errors.New("build: no local store")

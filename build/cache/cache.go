@@ -58,6 +58,8 @@ type configFile struct {
 // Cache is an imported cache: lookups are map hits, layers are read only
 // when asked. A nil *Cache is an empty cache.
 type Cache struct {
+	// name is the cache's reference or directory, for errors.
+	name    string
 	records map[Key]Record
 	// open returns the compressed blob of d, verified against its digest.
 	open func(d v1.Descriptor) (io.ReadCloser, error)
@@ -115,7 +117,14 @@ func (c *Cache) Layer(r Record) (v1.Layer, error) {
 	if c == nil || c.open == nil {
 		return nil, fmt.Errorf("cache layer %s: the cache is empty", r.Layer.Digest)
 	}
-	l, err := partial.CompressedToLayer(&lazyLayer{desc: r.Layer, diffID: r.DiffID, open: c.open})
+	open := func(d v1.Descriptor) (io.ReadCloser, error) {
+		rc, err := c.open(d)
+		if err != nil {
+			return nil, &LayerError{Cache: c.name, Digest: d.Digest, Err: err}
+		}
+		return &layerReader{ReadCloser: rc, cache: c.name, digest: d.Digest}, nil
+	}
+	l, err := partial.CompressedToLayer(&lazyLayer{desc: r.Layer, diffID: r.DiffID, open: open})
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +132,38 @@ func (c *Cache) Layer(r Record) (v1.Layer, error) {
 		return &remote.MountableLayer{Layer: l, Reference: c.repo.Digest(r.Layer.Digest.String())}, nil
 	}
 	return l, nil
+}
+
+// LayerError is a cache layer that could not be read (a registry that
+// fails or sends damaged data, a blob gone from a cache directory) after
+// its record was a hit. The build can still be done without that cache:
+// Build then builds again without it.
+type LayerError struct {
+	// Cache is the cache's reference (registry) or directory (local).
+	Cache  string
+	Digest v1.Hash
+	Err    error
+}
+
+func (e *LayerError) Error() string {
+	return fmt.Sprintf("cache %s: layer %s: %v", e.Cache, e.Digest, e.Err)
+}
+
+func (e *LayerError) Unwrap() error { return e.Err }
+
+// layerReader marks read failures of a cache layer as *LayerError.
+type layerReader struct {
+	io.ReadCloser
+	cache  string
+	digest v1.Hash
+}
+
+func (r *layerReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &LayerError{Cache: r.cache, Digest: r.digest, Err: err}
+	}
+	return n, err
 }
 
 // lazyLayer is a compressed layer described by a record.

@@ -29,6 +29,7 @@ import (
 // size now, and against their digest when read.
 func ImportLocal(dir string) (*Cache, []string, error) {
 	c := emptyCache()
+	c.name = dir
 	miss := func(format string, args ...any) (*Cache, []string, error) {
 		return c, []string{fmt.Sprintf(format, args...) + "; building without it"}, nil
 	}

@@ -30,6 +30,7 @@ func ImportRegistry(ctx context.Context, ref string, o registry.Options) (*Cache
 		return nil, nil, fmt.Errorf("cache %s: %w", ref, err)
 	}
 	c := emptyCache()
+	c.name = ref
 	miss := func(format string, args ...any) (*Cache, []string, error) {
 		return c, []string{fmt.Sprintf(format, args...) + "; building without it"}, nil
 	}

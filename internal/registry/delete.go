@@ -23,8 +23,7 @@ type ManifestDeleter struct {
 
 // ManifestDeleter returns a deleter for repo: the registry is pinged and
 // the token for the delete scope fetched once, here. Requests are retried
-// as every registry operation of hoist is (408/429/5xx and network flakes,
-// with backoff).
+// as every registry operation of hoist is (Options.Retry).
 func (o Options) ManifestDeleter(ctx context.Context, repo name.Repository) (*ManifestDeleter, error) {
 	kc := o.Keychain
 	if kc == nil {
@@ -34,16 +33,13 @@ func (o Options) ManifestDeleter(ctx context.Context, repo name.Repository) (*Ma
 	if err != nil {
 		return nil, err
 	}
-	backoff := retryBackoff
-	if o.backoff != nil {
-		backoff = *o.backoff
-	}
 	ua := o.UserAgent
 	if ua == "" {
 		ua = "hoist"
 	}
-	tr := transport.NewRetry(o.HTTPTransport(), transport.WithRetryBackoff(transport.Backoff(backoff)), transport.WithRetryStatusCodes(retryStatusCodes...))
-	tr = transport.NewUserAgent(tr, ua)
+	// The retrying transport of every registry operation: DELETE is
+	// repeatable, so it is retried as GET and HEAD are.
+	tr := transport.NewUserAgent(o.retryTransport(o.Retry.withDefaults()), ua)
 	t, err := transport.NewWithContext(ctx, repo.Registry, auth, tr, []string{repo.Scope(transport.DeleteScope)})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -35,6 +36,9 @@ const (
 	KindRateLimited
 	// KindServer: 5xx after the retries.
 	KindServer
+	// KindCorrupt: a manifest or blob arrived cut short or did not match
+	// its digest, also when fetched again.
+	KindCorrupt
 )
 
 func (k Kind) String() string {
@@ -51,6 +55,8 @@ func (k Kind) String() string {
 		return "rate limited"
 	case KindServer:
 		return "server error"
+	case KindCorrupt:
+		return "corrupt"
 	}
 	return "other"
 }
@@ -94,8 +100,15 @@ func Explain(err error, ref string) error {
 		return err
 	}
 	host := registryOf(ref)
+	// A request hoist retried until it ran out says so, with how often
+	// and how long it tried.
+	gaveUp := ""
+	var rerr *RetryError
+	if errors.As(err, &rerr) {
+		gaveUp = fmt.Sprintf(" (gave up after %d %s in %s)", rerr.Attempts, plural(rerr.Attempts, "attempt", "attempts"), rerr.Elapsed.Round(time.Millisecond))
+	}
 	mk := func(k Kind, format string, args ...any) error {
-		return &Error{Kind: k, Ref: ref, Host: host, msg: fmt.Sprintf(format, args...), Err: err}
+		return &Error{Kind: k, Ref: ref, Host: host, msg: fmt.Sprintf(format, args...) + gaveUp, Err: err}
 	}
 	insecureHint := ""
 	if h, _ := splitHostPort(host); !isLoopbackName(h) {
@@ -115,6 +128,8 @@ func Explain(err error, ref string) error {
 		case hasCode(terr, transport.ManifestUnknownErrorCode), hasCode(terr, transport.NameUnknownErrorCode),
 			terr.StatusCode == http.StatusNotFound && !hasCode(terr, transport.BlobUnknownErrorCode):
 			return mk(KindNotFound, "image %s not found (%s): check the repository, the tag or digest, and that it was pushed", ref, detail)
+		case hasCode(terr, transport.DigestInvalidErrorCode), hasCode(terr, transport.BlobUploadInvalidErrorCode):
+			return mk(KindCorrupt, "registry %s refused an upload for %s (%s): the data arrived damaged, also when sent again: retry; if it persists, check the local copy (`hoist store verify`) and any proxy on the way", host, ref, detail)
 		case hasCode(terr, transport.BlobUnknownErrorCode):
 			return mk(KindNotFound, "a blob of %s is missing from %s (%s): the image in the registry is incomplete; push it again", ref, host, detail)
 		case terr.StatusCode == http.StatusTooManyRequests || hasCode(terr, transport.TooManyRequestsErrorCode):
@@ -124,6 +139,15 @@ func Explain(err error, ref string) error {
 			return mk(KindServer, "registry %s failed for %s (%s), also after retries: retry later, or check the registry's logs", host, ref, detail)
 		}
 		return mk(KindOther, "registry %s, %s: %s", host, ref, detail)
+	}
+
+	var derr *DigestError
+	if errors.As(err, &derr) || strings.Contains(err.Error(), "error verifying sha256 checksum") {
+		what := innermost(err)
+		if derr != nil {
+			what = derr.Error()
+		}
+		return mk(KindCorrupt, "data from registry %s for %s arrived damaged (%s): retry; if it persists, a proxy on the way alters it or the registry's copy is damaged (push the image again)", host, ref, what)
 	}
 
 	msg := err.Error()
@@ -153,6 +177,10 @@ func Explain(err error, ref string) error {
 		return mk(KindUnreachable, "cannot reach registry %s: %s; is it running?%s", host, innermost(err), insecureHint)
 	}
 	var nerr net.Error
+	var stalled *attemptTimeoutError
+	if errors.As(err, &stalled) {
+		return mk(KindUnreachable, "registry %s did not answer in time for %s (%s); is it overloaded or a proxy on the way stuck?", host, ref, stalled.Error())
+	}
 	if errors.As(err, &nerr) && nerr.Timeout() || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return mk(KindUnreachable, "registry %s did not answer in time: %s; is it running and reachable?", host, innermost(err))
 	}

@@ -16,17 +16,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// fastBackoff keeps retry tests fast.
-var fastBackoff = remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 4}
+// fastRetry keeps retry tests fast.
+var fastRetry = RetryOptions{Attempts: 4, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}
 
 // testOptions are Options for tests: no credentials from the machine, fast
 // retries.
 func testOptions() Options {
-	b := fastBackoff
-	return Options{Keychain: authn.NewMultiKeychain(), backoff: &b}
+	return Options{Keychain: authn.NewMultiKeychain(), Retry: fastRetry}
 }
 
 // The tests count registry requests with imagetest's recorder.

@@ -132,7 +132,7 @@ func TestPodmanCredentialsReachRegistry(t *testing.T) {
 	ctx := context.Background()
 	img, _ := random.Image(100, 1)
 
-	o := Options{backoff: &fastBackoff} // default keychain
+	o := Options{Retry: fastRetry} // default keychain
 	err := o.WriteImage(ctx, host+"/app:1", img)
 	if KindOf(err) != KindAuth {
 		t.Fatalf("push without credentials: %v (kind %v), want KindAuth", err, KindOf(err))

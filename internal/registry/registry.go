@@ -42,19 +42,12 @@ type Options struct {
 	UserAgent string
 	// Jobs bounds concurrent blob uploads (default: go-containerregistry's 4).
 	Jobs int
+	// Retry says how failed requests are retried (see RetryOptions); the
+	// zero value is hoist's defaults.
+	Retry RetryOptions
 
-	// backoff overrides the retry backoff (tests).
-	backoff *remote.Backoff
-}
-
-// retryBackoff waits 0.5s, 1s, 2s between four attempts: enough to ride out
-// a registry restart or a rate-limit burst without stalling a failing build
-// for long.
-var retryBackoff = remote.Backoff{
-	Duration: 500 * time.Millisecond,
-	Factor:   2,
-	Jitter:   0.1,
-	Steps:    4,
+	// sleep replaces the retry waits (tests).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // retryStatusCodes are the answers worth retrying: timeouts, rate limits and
@@ -94,18 +87,20 @@ func (o Options) Reference(s string) (name.Reference, error) {
 }
 
 // Remote returns the remote options for one operation: credentials,
-// transport, retries with backoff on network flakes and on 408/429/5xx,
-// context, user agent and upload concurrency.
+// transport, retries (RetryOptions: backoff with jitter, Retry-After,
+// bounded attempts and time, damaged bodies fetched again), context, user
+// agent and upload concurrency.
+//
+// Retries happen in hoist's transport, per request; go-containerregistry
+// only starts a failed blob upload or manifest write over (its predicate
+// refuses what the transport already retried, so attempts never
+// multiply) and does no retrying of its own otherwise.
 func (o Options) Remote(ctx context.Context) []remote.Option {
-	backoff := retryBackoff
-	if o.backoff != nil {
-		backoff = *o.backoff
-	}
+	ro := o.Retry.withDefaults()
 	kc := o.Keychain
 	if kc == nil {
 		kc = DefaultKeychain()
 	}
-	tr := o.HTTPTransport()
 	ua := o.UserAgent
 	if ua == "" {
 		ua = "hoist"
@@ -113,15 +108,24 @@ func (o Options) Remote(ctx context.Context) []remote.Option {
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(tr),
-		remote.WithRetryBackoff(backoff),
-		remote.WithRetryStatusCodes(retryStatusCodes...),
+		remote.WithTransport(o.retryTransport(ro)),
+		remote.WithRetryBackoff(ro.ggcrBackoff()),
+		remote.WithRetryPredicate(uploadRetry),
+		remote.WithRetryStatusCodes(),
 		remote.WithUserAgent(ua),
 	}
 	if o.Jobs > 0 {
 		opts = append(opts, remote.WithJobs(o.Jobs))
 	}
 	return opts
+}
+
+func (o Options) retryTransport(ro RetryOptions) *retryTransport {
+	t := newRetryTransport(o.HTTPTransport(), ro)
+	if o.sleep != nil {
+		t.sleep = o.sleep
+	}
+	return t
 }
 
 // Head returns the descriptor of the manifest REF points at (one HEAD

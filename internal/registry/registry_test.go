@@ -437,8 +437,8 @@ func TestRetries(t *testing.T) {
 	if KindOf(err) != KindServer || !strings.Contains(err.Error(), "after retries") {
 		t.Errorf("Image from a failing registry: %v (kind %v), want KindServer", err, KindOf(err))
 	}
-	if used := 1000 - failures.Load(); used != int32(fastBackoff.Steps) {
-		t.Errorf("%d attempts, want %d", used, fastBackoff.Steps)
+	if used := 1000 - failures.Load(); used != int32(fastRetry.Attempts) {
+		t.Errorf("%d attempts, want %d", used, fastRetry.Attempts)
 	}
 	failures.Store(1000)
 	_, _, err = o.Image(ctx, strings.TrimPrefix(srv2.URL, "http://")+"/app:1", v1.Platform{})
