@@ -57,12 +57,22 @@ func rootfsState(t *testing.T, dir string) []string {
 // locked the main thread and exited (the runtime executor's, when it ran
 // there) leaves it wedged in that goroutine's private mount namespace, so
 // /proc/self, the main thread's, can show that namespace.
-func threadMountinfo(t *testing.T) []string {
+// threadMountinfo lists this thread's mounts whose mount point is under
+// dir, or has dir under it (the host's mount table also changes with
+// whatever else runs: other test packages, a buildkitd).
+func threadMountinfo(t *testing.T, dir string) []string {
 	b, err := os.ReadFile("/proc/thread-self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(strings.TrimSpace(string(b)), "\n")
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 4 && (strings.HasPrefix(f[4], dir) || strings.HasPrefix(dir, f[4]+"/") && f[4] != "/") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // rootfsExecutors are the executors that support Spec.Rootfs here.
@@ -125,14 +135,14 @@ echo scratch > /cache/f
 				},
 				Stdout: &stdout, Stderr: &stderr,
 			}
-			mounts := threadMountinfo(t)
+			mounts := threadMountinfo(t, rootfs)
 			if err := ex.Run(context.Background(), s); err != nil {
 				t.Fatalf("Run: %v\nstderr: %s", err, stderr.String())
 			}
 			if stdout.String() != "hello\nread me\n" {
 				t.Errorf("stdout = %q (stderr %q)", stdout.String(), stderr.String())
 			}
-			if after := threadMountinfo(t); !slices.Equal(mounts, after) {
+			if after := threadMountinfo(t, rootfs); !slices.Equal(mounts, after) {
 				t.Errorf("mounts before:\n%s\nafter:\n%s", strings.Join(mounts, "\n"), strings.Join(after, "\n"))
 			}
 
