@@ -42,24 +42,8 @@ func TestDifferential(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the differential suite builds every conformance case twice; not in -short runs")
 	}
-	addr := buildkittest.Addr(t)
-	reg := imagetest.RealRegistry(t, true)
-	base := imagetest.Busybox(t)
-	// BuildKit resolves "busybox" (FROM, COPY --from, RUN --mount from=)
-	// as a named context: the same image, pushed to the test registry.
-	baseRef := imagetest.Push(t, base, reg+"/hoist-differential/busybox:1")
-	allow := readAllowList(t, allowFile)
-	ctx := context.Background()
-	r := layer.NewReader(t.TempDir())
-	t.Cleanup(func() { r.Close() })
-	baseTree, err := r.Tree(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs, err := filepath.Glob("testdata/conformance/*")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newDiffEnv(t)
+	addr, baseRef, base, baseTree, r, allow, dirs := e.addr, e.baseRef, e.base, e.baseTree, e.r, e.allow, e.dirs
 	// Entries that match nothing are stale: reported when every case ran.
 	var mu sync.Mutex
 	used := make([]bool, len(allow))
@@ -125,21 +109,8 @@ func TestDifferentialReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds conformance cases twice; not in -short runs")
 	}
-	addr := buildkittest.Addr(t)
-	reg := imagetest.RealRegistry(t, true)
-	base := imagetest.Busybox(t)
-	baseRef := imagetest.Push(t, base, reg+"/hoist-differential/busybox:1")
-	allow := readAllowList(t, allowFile)
-	r := layer.NewReader(t.TempDir())
-	t.Cleanup(func() { r.Close() })
-	baseTree, err := r.Tree(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs, err := filepath.Glob("testdata/conformance/*")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newDiffEnv(t)
+	addr, baseRef, base, baseTree, r, allow, dirs := e.addr, e.baseRef, e.base, e.baseTree, e.r, e.allow, e.dirs
 	epoch := time.Unix(1700000000, 0).UTC()
 	n := 0
 	for _, dir := range dirs {
@@ -169,6 +140,38 @@ func TestDifferentialReproducible(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diffEnv is what both differential tests build with: the daemon, the
+// base image (in the store of each build, and for BuildKit in the test
+// registry: it resolves "busybox" in FROM, COPY --from and RUN --mount
+// from= as a named context to that same image), the allow-list, the
+// cases.
+type diffEnv struct {
+	addr, baseRef string
+	base          v1.Image
+	baseTree      *buildfs.Tree
+	r             *layer.Reader
+	allow         []allowEntry
+	dirs          []string
+}
+
+func newDiffEnv(t *testing.T) *diffEnv {
+	t.Helper()
+	e := &diffEnv{addr: buildkittest.Addr(t), base: imagetest.Busybox(t)}
+	reg := imagetest.RealRegistry(t, true)
+	e.baseRef = imagetest.Push(t, e.base, reg+"/hoist-differential/busybox:1")
+	e.allow = readAllowList(t, allowFile)
+	e.r = layer.NewReader(t.TempDir())
+	t.Cleanup(func() { e.r.Close() })
+	var err error
+	if e.baseTree, err = e.r.Tree(context.Background(), e.base); err != nil {
+		t.Fatal(err)
+	}
+	if e.dirs, err = filepath.Glob("testdata/conformance/*"); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // diffCase is a conformance case to build twice.
