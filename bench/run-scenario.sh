@@ -20,6 +20,8 @@
 #   bench/run-scenario.sh                  RUNS=5 runs per scenario
 #   RUNS=7 bench/run-scenario.sh
 #   REG=127.0.0.1:5003 bench/run-scenario.sh   another port for the registry
+#   REGISTRY=/tmp/registry bench/run-scenario.sh   another registry binary
+#                                          (default: Debian's docker-registry)
 #   BK=/tmp/bk bench/run-scenario.sh       where buildkitd and buildctl are
 #                                          (bench/buildkit.sh builds them)
 #   HOIST=/tmp/hoist bench/run-scenario.sh use this hoist binary
@@ -34,6 +36,7 @@ RUNS=${RUNS:-5}
 BK=${BK:-/tmp/bk}
 SNAPSHOTTER=${SNAPSHOTTER:-overlayfs}
 KEEP=${KEEP:-}
+REGISTRY=${REGISTRY:-docker-registry}
 work=$(mktemp -d)
 bkd_pid=
 reg_pid=
@@ -66,7 +69,7 @@ fi
 # The registry.
 sed -e "s|rootdirectory: .*|rootdirectory: $work/registry|" -e "s|addr: .*|addr: $REG|" \
 	.ci/registry.yml >"$work/registry.yml"
-docker-registry serve "$work/registry.yml" >"$work/logs/registry.log" 2>&1 &
+"$REGISTRY" serve "$work/registry.yml" >"$work/logs/registry.log" 2>&1 &
 reg_pid=$!
 for _ in $(seq 100); do
 	curl -fsS "http://$REG/v2/" >/dev/null 2>&1 && break
