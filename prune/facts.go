@@ -471,12 +471,5 @@ func assemble(repo string, tagDigest map[string]string, ms map[string]*manifest)
 // otherwise ping the registry (and, for plain HTTP, try HTTPS) again, which
 // was two thirds of the requests of a plan.
 func (o Options) remoteOpts(ctx context.Context) []remote.Option {
-	opts := o.Registry.Remote(ctx)
-	if p, err := remote.NewPuller(opts...); err == nil {
-		opts = append(opts, remote.Reuse(p))
-	}
-	if p, err := remote.NewPusher(opts...); err == nil {
-		opts = append(opts, remote.Reuse(p))
-	}
-	return opts
+	return o.Registry.Reusing().Remote(ctx)
 }

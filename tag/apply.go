@@ -59,6 +59,7 @@ func Apply(ctx context.Context, src Source, plans []Plan, ro registry.Options) (
 			return nil, errors.New("tag: a plan without a repository cannot be applied")
 		}
 	}
+	ro = ro.Reusing()
 	digest, err := src.Digest(ctx, ro)
 	if err != nil {
 		return nil, err

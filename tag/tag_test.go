@@ -69,6 +69,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		kind = "manifest"
 	case strings.Contains(req.URL.Path, "/tags/list"):
 		kind = "tags"
+	case req.URL.Path == "/v2/" || req.URL.Path == "/v2":
+		kind = "ping"
 	}
 	r.mu.Lock()
 	r.reqs = append(r.reqs, req.Method+" "+kind)
@@ -116,6 +118,7 @@ func TestApplyOnlyManifests(t *testing.T) {
 		t.Fatalf("tags %s", got)
 	}
 	listed := rec.count("GET tags")
+	pingsBefore := rec.count("GET ping")
 	written, err := Apply(ctx, Source{Ref: src}, plans, ro)
 	if err != nil {
 		t.Fatal(err)
@@ -132,8 +135,14 @@ func TestApplyOnlyManifests(t *testing.T) {
 	if uploads != 0 {
 		t.Errorf("tagging uploaded %d blob parts: %v", uploads, rec.reqs)
 	}
-	t.Logf("requests for 5 tags in 2 repositories: %d tag-list GETs, %d manifest GETs, %d manifest HEADs, %d manifest PUTs, %d blob HEADs, %d blob POSTs (mounts), %d blob uploads",
-		listed, rec.count("GET manifest"), rec.count("HEAD manifest"), rec.count("PUT manifest"), rec.count("HEAD blob"), rec.count("POST blob"), uploads)
+	// One client per repository and scope (three repositories, pull and
+	// push): a few pings, each twice on a plain-HTTP registry (HTTPS is
+	// tried first), not one per request (38 before clients were shared).
+	if pings := rec.count("GET ping") - pingsBefore; pings > 16 {
+		t.Errorf("Apply pinged the registry %d times in %d requests: clients are not reused", pings, len(rec.reqs))
+	}
+	t.Logf("requests for 5 tags in 2 repositories: %d pings, %d tag-list GETs, %d manifest GETs, %d manifest HEADs, %d manifest PUTs, %d blob HEADs, %d blob POSTs (mounts), %d blob uploads",
+		rec.count("GET ping")-pingsBefore, listed, rec.count("GET manifest"), rec.count("HEAD manifest"), rec.count("PUT manifest"), rec.count("HEAD blob"), rec.count("POST blob"), uploads)
 	for _, repo := range []string{"app", "mirror"} {
 		tags, err := ro.ListTags(ctx, reg+"/tagtest/"+repo)
 		if err != nil {

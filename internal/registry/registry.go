@@ -48,6 +48,9 @@ type Options struct {
 
 	// sleep replaces the retry waits (tests).
 	sleep func(ctx context.Context, d time.Duration) error
+	// shared, when set (Reusing), is one puller and one pusher every
+	// operation of these options goes through.
+	shared *sharedClients
 }
 
 // retryStatusCodes are the answers worth retrying: timeouts, rate limits and
@@ -117,7 +120,37 @@ func (o Options) Remote(ctx context.Context) []remote.Option {
 	if o.Jobs > 0 {
 		opts = append(opts, remote.WithJobs(o.Jobs))
 	}
+	if o.shared != nil {
+		opts = append(opts, remote.Reuse(o.shared.puller), remote.Reuse(o.shared.pusher))
+	}
 	return opts
+}
+
+type sharedClients struct {
+	puller *remote.Puller
+	pusher *remote.Pusher
+}
+
+// Reusing returns these options with one client per repository shared by
+// all their operations: the registry is pinged and a token fetched once
+// per repository and scope, not once per request (go-containerregistry
+// makes a new client for each call otherwise). For a command that makes
+// many requests: tag, prune.
+func (o Options) Reusing() Options {
+	if o.shared != nil {
+		return o
+	}
+	opts := o.Remote(context.Background())
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return o
+	}
+	pusher, err := remote.NewPusher(opts...)
+	if err != nil {
+		return o
+	}
+	o.shared = &sharedClients{puller: puller, pusher: pusher}
+	return o
 }
 
 func (o Options) retryTransport(ro RetryOptions) *retryTransport {
