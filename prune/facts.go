@@ -102,6 +102,7 @@ type manifest struct {
 	children    []string
 	childPlat   map[string]string // child digest -> platform from the index
 	subject     string
+	config      string // an image's config digest
 	created     time.Time
 	size        int64
 	platforms   []string
@@ -276,23 +277,48 @@ func (g *gatherer) spawnManifest(digest string, desc *remote.Descriptor) {
 // parse reads one manifest; for an image it fetches the config (one blob
 // GET) when it is an image config.
 func (g *gatherer) parse(digest string, desc *remote.Descriptor) (*manifest, error) {
-	m := &manifest{digest: digest, mediaType: string(desc.MediaType)}
+	m, needConfig, err := parseManifest(digest, string(desc.MediaType), desc.Manifest)
+	if err != nil || m.index {
+		return m, err
+	}
+	if needConfig {
+		img, err := desc.Image()
+		if err != nil {
+			return nil, err
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading its config %s: %w", m.config, registry.Explain(err, g.repo.Digest(digest).String()))
+		}
+		m.setConfig(cf)
+	}
+	m.createdFromAnnotation()
+	return m, nil
+}
+
+// parseManifest decodes the bytes of one manifest or index as the registry
+// served them (mediaType is its Content-Type, possibly empty). An index is
+// complete; for an image, needConfig says its config must be fetched and
+// given to setConfig, and createdFromAnnotation must run last. It never
+// fetches anything, so the registry's bytes can be fuzzed through it.
+func parseManifest(digest, mediaType string, raw []byte) (m *manifest, needConfig bool, err error) {
+	m = &manifest{digest: digest, mediaType: mediaType}
 	// Some registries omit the Content-Type; read it from the manifest.
 	var probe struct {
 		MediaType string          `json:"mediaType"`
 		Manifests json.RawMessage `json:"manifests"`
 	}
-	if err := json.Unmarshal(desc.Manifest, &probe); err != nil {
-		return nil, fmt.Errorf("not a JSON manifest: %v", err)
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, false, fmt.Errorf("not a JSON manifest: %v", err)
 	}
 	if m.mediaType == "" {
 		m.mediaType = probe.MediaType
 	}
 	mt := types.MediaType(m.mediaType)
 	if mt.IsIndex() || (m.mediaType == "" || !mt.IsImage()) && len(probe.Manifests) > 0 {
-		im, err := v1.ParseIndexManifest(strings.NewReader(string(desc.Manifest)))
+		im, err := v1.ParseIndexManifest(strings.NewReader(string(raw)))
 		if err != nil {
-			return nil, fmt.Errorf("cannot parse the index: %v", err)
+			return nil, false, fmt.Errorf("cannot parse the index: %v", err)
 		}
 		m.index = true
 		m.annotations = im.Annotations
@@ -307,11 +333,11 @@ func (g *gatherer) parse(digest string, desc *remote.Descriptor) (*manifest, err
 				m.childPlat[cd] = platformString(c.Platform.OS, c.Platform.Architecture, c.Platform.Variant)
 			}
 		}
-		return m, nil
+		return m, false, nil
 	}
-	mf, err := v1.ParseManifest(strings.NewReader(string(desc.Manifest)))
+	mf, err := v1.ParseManifest(strings.NewReader(string(raw)))
 	if err != nil {
-		return nil, fmt.Errorf("cannot parse the manifest: %v", err)
+		return nil, false, fmt.Errorf("cannot parse the manifest: %v", err)
 	}
 	m.annotations = mf.Annotations
 	if mf.Subject != nil {
@@ -321,30 +347,29 @@ func (g *gatherer) parse(digest string, desc *remote.Descriptor) (*manifest, err
 	for _, l := range mf.Layers {
 		m.size += l.Size
 	}
-	if mf.Config.MediaType.IsConfig() {
-		img, err := desc.Image()
-		if err != nil {
-			return nil, err
-		}
-		cf, err := img.ConfigFile()
-		if err != nil {
-			return nil, fmt.Errorf("reading its config %s: %w", mf.Config.Digest, registry.Explain(err, g.repo.Digest(digest).String()))
-		}
-		m.created = cf.Created.Time
-		if cf.OS != "" {
-			m.platforms = []string{platformString(cf.OS, cf.Architecture, cf.Variant)}
-		}
-		m.labels = cf.Config.Labels
+	m.config = mf.Config.Digest.String()
+	return m, mf.Config.MediaType.IsConfig(), nil
+}
+
+// setConfig records what an image's config says.
+func (m *manifest) setConfig(cf *v1.ConfigFile) {
+	m.created = cf.Created.Time
+	if cf.OS != "" {
+		m.platforms = []string{platformString(cf.OS, cf.Architecture, cf.Variant)}
 	}
+	m.labels = cf.Config.Labels
+}
+
+// createdFromAnnotation dates an image without a creation time from its
+// annotation: artifacts (signatures, SBOMs) often say when there.
+func (m *manifest) createdFromAnnotation() {
 	if m.created.IsZero() {
-		// Artifacts (signatures, SBOMs) often say when in an annotation.
 		if s := m.annotations["org.opencontainers.image.created"]; s != "" {
 			if t, err := time.Parse(time.RFC3339, s); err == nil {
 				m.created = t
 			}
 		}
 	}
-	return m, nil
 }
 
 func platformString(os, arch, variant string) string {

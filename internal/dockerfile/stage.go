@@ -36,7 +36,24 @@ type Stage struct {
 // the last one is built on an image, scratch or an unresolved name.
 func (s *Stage) Chain() []*Stage {
 	var out []*Stage
-	for cur := s; cur != nil && !slices.Contains(out, cur); cur = cur.BaseStage {
+	var seen map[*Stage]bool // for long chains: a linear search each step made them quadratic
+	for cur := s; cur != nil; cur = cur.BaseStage {
+		if seen == nil && len(out) < 16 {
+			if slices.Contains(out, cur) {
+				break
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[*Stage]bool, 2*len(out))
+				for _, x := range out {
+					seen[x] = true
+				}
+			}
+			if seen[cur] {
+				break
+			}
+			seen[cur] = true
+		}
 		out = append(out, cur)
 	}
 	return out

@@ -228,12 +228,59 @@ func (s *Script) Analysable() bool { return s.AST != nil }
 // ForFile returns the scripts of every RUN and ONBUILD RUN, in order.
 func ForFile(f *dockerfile.File) []*Script {
 	var out []*Script
+	shells := shellsAt(f)
 	for _, in := range f.Instructions {
 		if in.Name == "run" || (in.Name == "onbuild" && in.OnbuildTrigger() == "run") {
-			out = append(out, Parse(f, in))
+			shell, ok := shells[in]
+			switch {
+			case !ok:
+				shell = EffectiveShell(in)
+			case shell == nil:
+				shell = []string{"/bin/sh", "-c"}
+			}
+			out = append(out, parse(f, in, shell))
 		}
 	}
 	return out
+}
+
+// shellsAt is EffectiveShell (nil for the default) of every instruction of
+// a stage, found in one pass: EffectiveShell rescans the stage for each
+// RUN, which made a stage of many RUNs quadratic (minutes for a few MB).
+func shellsAt(f *dockerfile.File) map[*dockerfile.Instruction][]string {
+	end := map[*dockerfile.Stage][]string{} // the SHELL in force after a stage
+	var endShell func(st *dockerfile.Stage, depth int) []string
+	endShell = func(st *dockerfile.Stage, depth int) []string {
+		if v, ok := end[st]; ok {
+			return v
+		}
+		var last []string
+		for _, x := range st.Instructions {
+			if sc, ok := x.Typed.(*instructions.ShellCommand); ok {
+				last = sc.Shell
+			}
+		}
+		if last == nil && st.BaseStage != nil && st.BaseStage != st && depth < len(f.Stages) {
+			last = endShell(st.BaseStage, depth+1)
+		}
+		end[st] = last
+		return last
+	}
+	at := map[*dockerfile.Instruction][]string{}
+	for _, st := range f.Stages {
+		var last []string
+		for _, x := range st.Instructions {
+			shell := last
+			if shell == nil && st.BaseStage != nil && st.BaseStage != st {
+				shell = endShell(st.BaseStage, 0)
+			}
+			at[x] = shell
+			if sc, ok := x.Typed.(*instructions.ShellCommand); ok {
+				last = sc.Shell
+			}
+		}
+	}
+	return at
 }
 
 // EffectiveShell is the SHELL in force at in: the last SHELL before it in
@@ -272,7 +319,11 @@ func IsPOSIXShell(shell []string) bool {
 
 // Parse builds the script of a RUN (or ONBUILD RUN) instruction.
 func Parse(f *dockerfile.File, in *dockerfile.Instruction) *Script {
-	s := &Script{Instruction: in, Shell: EffectiveShell(in)}
+	return parse(f, in, EffectiveShell(in))
+}
+
+func parse(f *dockerfile.File, in *dockerfile.Instruction, shell []string) *Script {
+	s := &Script{Instruction: in, Shell: shell}
 	if in.Name == "run" {
 		s.Mounts = parseMounts(in)
 	}

@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -209,8 +211,41 @@ func (s *Store) children(d v1.Descriptor) ([]v1.Descriptor, error) {
 			return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
 		}
 		return append([]v1.Descriptor{m.Config}, m.Layers...), nil
+	case !d.MediaType.IsLayer() && !d.MediaType.IsConfig():
+		return s.sniffChildren(d)
 	}
 	return nil, nil
+}
+
+// maxSniff bounds the blob sniffChildren reads: far above any manifest.
+const maxSniff = 32 << 20
+
+// sniffChildren returns the descriptors a blob of no or an unknown media
+// type refers to if it is a manifest or an index, as its JSON says. Image
+// and ImageIndex read whatever an entry names, so GC must keep what such a
+// blob reaches (a hand-edited or foreign index.json may omit media types);
+// a blob that is not a manifest reaches nothing.
+func (s *Store) sniffChildren(d v1.Descriptor) ([]v1.Descriptor, error) {
+	if fi, err := os.Stat(s.blobPath(d.Digest)); err != nil || fi.Size() > maxSniff {
+		return nil, nil
+	}
+	b, err := s.readBlob(d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	var probe struct {
+		Manifests []v1.Descriptor `json:"manifests"`
+		Config    v1.Descriptor   `json:"config"`
+		Layers    []v1.Descriptor `json:"layers"`
+	}
+	if json.Unmarshal(b, &probe) != nil {
+		return nil, nil
+	}
+	kids := probe.Manifests
+	if probe.Config.Digest != (v1.Hash{}) {
+		kids = append(kids, probe.Config)
+	}
+	return append(kids, probe.Layers...), nil
 }
 
 // walk visits every blob reachable from roots once. visit returns false to

@@ -258,20 +258,48 @@ func apkAdds(p *lint.Pass, fn func(s *shellscript.Script, a *parsedCommand)) {
 // (echo 'APT::Install-Recommends "0";' > ...).
 func aptConfigured(p *lint.Pass, s *shellscript.Script, re *regexp.Regexp) bool {
 	in := s.Instruction
-	var chain []*dockerfile.Stage
-	if in.Stage != nil {
-		chain = in.Stage.Chain()
+	if in.Stage == nil {
+		return false
 	}
-	for _, x := range scripts(p) {
-		if x == s {
-			break
+	// Matching every earlier RUN again for each install made a file of
+	// many installs quadratic (minutes for a few MB): each stage's first
+	// matching RUN is found once per file and pattern instead.
+	first := p.Shared(aptConfKey{re}, func() any {
+		m := map[*dockerfile.Stage]int{}
+		for i, x := range scripts(p) {
+			st := x.Instruction.Stage
+			if _, seen := m[st]; st != nil && !seen && re.MatchString(x.Source) {
+				m[st] = i
+			}
 		}
-		if x.Instruction.Stage != nil && slices.Contains(chain, x.Instruction.Stage) && re.MatchString(x.Source) {
+		return m
+	}).(map[*dockerfile.Stage]int)
+	if len(first) == 0 {
+		return false
+	}
+	pos := p.Shared(scriptPosKey{}, func() any {
+		m := map[*shellscript.Script]int{}
+		for i, x := range scripts(p) {
+			m[x] = i
+		}
+		return m
+	}).(map[*shellscript.Script]int)
+	at, ok := pos[s]
+	if !ok {
+		at = len(scripts(p)) // not a script of the file: every RUN is before it
+	}
+	for _, st := range in.Stage.Chain() {
+		if i, ok := first[st]; ok && i < at {
 			return true
 		}
 	}
 	return false
 }
+
+type (
+	aptConfKey   struct{ re *regexp.Regexp }
+	scriptPosKey struct{}
+)
 
 // fedByYes reports whether c reads the output of `yes` (`yes | apt-get
 // install x`): an earlier stage of its pipeline is yes.
