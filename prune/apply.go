@@ -55,7 +55,8 @@ type AuditEntry struct {
 	Digest     string    `json:"digest"`
 	Tags       []string  `json:"tags"`
 	Rule       string    `json:"rule"`
-	// Result is "deleted", "skipped" or "failed".
+	// Result is "deleted", "skipped", "failed", "untagged" (a tag-only
+	// removal) or "repaired" (a tag left naming a deleted manifest, removed).
 	Result string `json:"result"`
 	Reason string `json:"reason"`
 }
@@ -176,6 +177,7 @@ func Apply(ctx context.Context, p *Plan, o Options, audit io.Writer) (*Report, e
 		pending = later
 	}
 	a.applyUntags(ctx)
+	a.repairDangling(ctx)
 	return a.finish(nil)
 }
 

@@ -69,12 +69,14 @@ func (a *applier) untag(ctx context.Context, u Untag) error {
 	if err != nil {
 		return err
 	}
-	desc, err := remote.Head(ref, a.remote...)
-	if err != nil {
-		return fmt.Errorf("re-reading tag %s: %w", u.Tag, err)
-	}
-	if desc.Digest.String() != u.Digest {
-		return errMoved
+	if u.Digest != "" { // "": a dangling tag (repairDangling), nothing to compare
+		desc, err := remote.Head(ref, a.remote...)
+		if err != nil {
+			return fmt.Errorf("re-reading tag %s: %w", u.Tag, err)
+		}
+		if desc.Digest.String() != u.Digest {
+			return errMoved
+		}
 	}
 	err = a.del.Delete(ctx, u.Tag)
 	if err == nil {
@@ -98,8 +100,10 @@ func (a *applier) untag(ctx context.Context, u Untag) error {
 	}
 	// Check again right before moving the tag: the registry API has no
 	// conditional write, so this keeps the window as small as it can be.
-	if desc, err := remote.Head(ref, a.remote...); err != nil || desc.Digest.String() != u.Digest {
-		return errMoved
+	if u.Digest != "" {
+		if desc, err := remote.Head(ref, a.remote...); err != nil || desc.Digest.String() != u.Digest {
+			return errMoved
+		}
 	}
 	if err := remote.Write(ref, img, a.remote...); err != nil {
 		return fmt.Errorf("pointing tag %s at a placeholder: %w", u.Tag, err)
@@ -137,6 +141,55 @@ func (a *applier) applyUntags(ctx context.Context) {
 		default:
 			a.rep.Failed = append(a.rep.Failed, Failure{Digest: u.Digest, Tags: d.Tags, Rule: u.Rule, Err: err})
 			a.recordKeep(d, "failed", err.Error())
+		}
+		a.mu.Unlock()
+	}
+}
+
+// repairDangling finds the tags of deleted manifests that are still listed
+// but name nothing, and removes them. The distribution registry deletes a
+// manifest and then, in the same request, its tags; a request cut off in
+// between (a client timeout, retried: the retry finds the manifest gone)
+// leaves those tags naming a missing manifest. Each is removed as a
+// tag-only removal is (tag DELETE, else a placeholder), and audited.
+func (a *applier) repairDangling(ctx context.Context) {
+	if a.del == nil || ctx.Err() != nil {
+		return
+	}
+	doomed := map[string]Deletion{}
+	a.mu.Lock()
+	for _, d := range a.p.Deletes {
+		if a.result[d.Digest] {
+			for _, t := range d.Tags {
+				doomed[t] = d
+			}
+		}
+	}
+	a.mu.Unlock()
+	if len(doomed) == 0 {
+		return
+	}
+	tags, err := a.o.Registry.ListTags(ctx, a.p.Repo)
+	if err != nil {
+		return
+	}
+	for _, t := range tags {
+		d, ok := doomed[t]
+		if !ok {
+			continue
+		}
+		if _, gone, err := a.head(t); err != nil || !gone {
+			continue // it names a manifest: moved or re-pushed, not ours to remove
+		}
+		err := a.untag(ctx, Untag{Tag: t})
+		rd := Deletion{Digest: d.Digest, Tags: []string{t}, Rule: d.Rule}
+		a.mu.Lock()
+		if err == nil {
+			a.recordKeep(rd, "repaired", "the tag was left naming the deleted manifest (the registry's delete was cut off); removed")
+		} else {
+			a.rep.Failed = append(a.rep.Failed, Failure{Digest: d.Digest, Tags: rd.Tags, Rule: d.Rule,
+				Err: fmt.Errorf("tag %s names the deleted manifest and could not be removed: %w", t, err)})
+			a.recordKeep(rd, "failed", err.Error())
 		}
 		a.mu.Unlock()
 	}
