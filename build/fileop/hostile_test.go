@@ -18,7 +18,8 @@ import (
 // bomb, many entries, deep nesting) and symlink loops must end in an error
 // or a correct result, with memory that does not grow with the content and
 // no temporary file left behind on error. No assertion on time. (Path
-// traversal: TestAddArchiveEscapes and FuzzTarExtract.)
+// traversal: TestAddArchive, TestAddArchiveThroughAbsoluteSymlink and
+// FuzzTarExtract.)
 
 // addArchive runs ADD t.tar /dest/ with archive bytes data.
 func addArchive(t *testing.T, data []byte, tmp string) ([]*buildfs.Entry, error) {
