@@ -175,16 +175,9 @@ func newRequest(ctx context.Context, o Options, tmp string) (_ *request, err err
 func (r *request) caches(o Options) error {
 	if !o.NoCache {
 		for _, cs := range o.CacheFrom {
-			a := maps.Clone(cs.Attrs)
-			if a == nil {
-				a = map[string]string{}
-			}
+			a := cacheAttrs(o, cs)
 			switch cs.Type {
 			case output.CacheRegistry:
-				a["ref"] = cs.Ref
-				if insecure(o, cs.Ref) {
-					a["registry.insecure"] = "true"
-				}
 			case output.CacheLocal:
 				a["src"] = cs.Src
 			default:
@@ -194,16 +187,9 @@ func (r *request) caches(o Options) error {
 		}
 	}
 	for _, cs := range o.CacheTo {
-		a := maps.Clone(cs.Attrs)
-		if a == nil {
-			a = map[string]string{}
-		}
+		a := cacheAttrs(o, cs)
 		switch cs.Type {
 		case output.CacheRegistry:
-			a["ref"] = cs.Ref
-			if insecure(o, cs.Ref) {
-				a["registry.insecure"] = "true"
-			}
 			// hoist's registry cache is an OCI image manifest; so is this.
 			if _, ok := a["image-manifest"]; !ok {
 				a["image-manifest"] = "true"
@@ -223,6 +209,22 @@ func (r *request) caches(o Options) error {
 		r.opt.CacheExports = append(r.opt.CacheExports, client.CacheOptionsEntry{Type: cs.Type, Attrs: a})
 	}
 	return nil
+}
+
+// cacheAttrs are a cache's attributes as given, with a registry cache's
+// ref (and plain HTTP where allowed) set.
+func cacheAttrs(o Options, cs output.CacheSpec) map[string]string {
+	a := maps.Clone(cs.Attrs)
+	if a == nil {
+		a = map[string]string{}
+	}
+	if cs.Type == output.CacheRegistry {
+		a["ref"] = cs.Ref
+		if insecure(o, cs.Ref) {
+			a["registry.insecure"] = "true"
+		}
+	}
+	return a
 }
 
 // insecure reports whether ref's registry may be reached over plain HTTP

@@ -237,7 +237,7 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 	if o.format == "json" {
 		err = writeJSON(a.stdout, results)
 	} else {
-		a.printRelease(results)
+		a.printRelease(results, o.apply && !o.dryRun)
 	}
 	a.ghaWarn(resume())
 	if err != nil {
@@ -551,7 +551,7 @@ func mergeKeyValues(base map[string]string, flag string, vals []string, getenv f
 	return out, nil
 }
 
-func (a *app) printRelease(results []*releaseJSON) {
+func (a *app) printRelease(results []*releaseJSON, applied bool) {
 	for _, r := range results {
 		title := r.Repository
 		if r.Name != "" {
@@ -580,7 +580,7 @@ func (a *app) printRelease(results []*releaseJSON) {
 			fmt.Fprintf(a.stdout, "  check     %s: %s (%s)%s\n", c.Check, c.Status, c.Level, suffix(": ", c.Message))
 		}
 		if len(r.Prune) > 0 {
-			a.printPruneRegistry(r.Prune, len(r.Prune[0].Deleted) > 0 || len(r.Prune[0].Untagged) > 0, time.Now())
+			a.printPruneRegistry(r.Prune, applied, time.Now())
 		}
 		if r.Error != "" {
 			fmt.Fprintf(a.stdout, "  error     %s\n", r.Error)
