@@ -47,7 +47,7 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	}
 	// The end of the file is never inside a heredoc (its closing marker
 	// comes last), so whatever whitespace ends the file is layout.
-	out = append(bytes.TrimRight(out, " \t\n"), '\n')
+	out = append(bytes.TrimRight(out, " \t\r\n"), '\n')
 	if crlf {
 		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 	}
@@ -198,7 +198,8 @@ func formatTidy(src []byte) []byte {
 			var tidy bytes.Buffer
 			for _, l := range bytes.SplitAfter(t.Bytes, []byte("\n")) {
 				nl := bytes.HasSuffix(l, []byte("\n"))
-				tidy.Write(bytes.TrimRight(bytes.TrimSuffix(l, []byte("\n")), " \t"))
+				// a lone CR (a CRLF became LF before) is trailing space too
+				tidy.Write(bytes.TrimRight(bytes.TrimSuffix(l, []byte("\n")), " \t\r"))
 				if nl {
 					tidy.WriteByte('\n')
 				}

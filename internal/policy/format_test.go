@@ -47,6 +47,8 @@ func TestFormat(t *testing.T) {
 			"lint {\n  strict_labels = true\n\n  # more later\n}\n",
 		},
 		{"trailing spaces", "a = 1   \nb = 2\t\n", "a = 1\nb = 2\n"},
+		{"a lone CR ending a comment or the file", "# one \r\na = 1 # two \r", "# one\r\na = 1 # two\r\n"},
+		{"a lone CR in a file of LF endings", "a = 1\n# two \r", "a = 1\n# two\n"},
 		{"trailing spaces in comments", "# hello   \na = 1 # one  \n/* two  \n   three */\n", "# hello\na = 1 # one\n/* two\n   three */\n"},
 		{"unwraps a lone interpolation", "image \"web\" {\n  repository = \"${var.registry}\"\n}\n", "image \"web\" {\n  repository = var.registry\n}\n"},
 		{"unwraps with strip markers", "a = \"${~ local.x ~}\"\n", "a = local.x\n"},
