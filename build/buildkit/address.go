@@ -68,16 +68,54 @@ func checkAddress(addr string) error {
 // ConnectError says that buildkitd could not be reached.
 type ConnectError struct {
 	Addr string
-	Err  error
+	// TLS says whether the connection was tried with TLS.
+	TLS bool
+	Err error
 }
 
 func (e *ConnectError) Error() string {
+	switch {
+	case !e.TLS && tlsFailure(e.Err):
+		return fmt.Sprintf("cannot reach buildkitd at %s: %v; the daemon closed the connection as a TLS listener does to a plain-text "+
+			"client: if it speaks TLS, give its CA (--builder-tls-ca, or --builder-tls-dir with ca.pem, cert.pem and key.pem as "+
+			"buildctl's --tlsdir) and, when it asks for one, a client certificate", e.Addr, e.Err)
+	case e.TLS && (tlsFailure(e.Err) || closedEarly(e.Err)):
+		// A daemon that refuses the client's certificate (or its absence)
+		// closes the connection after TLS 1.3's handshake: the client sees
+		// a broken pipe or a reset, not a TLS error.
+		return fmt.Sprintf("cannot reach buildkitd at %s over TLS: %v; check that --builder-tls-ca signed the daemon's certificate, that "+
+			"the certificate names the host (or give --builder-tls-server-name), and that a daemon run with --tlscacert gets a client "+
+			"certificate that CA signed (--builder-tls-cert and --builder-tls-key)", e.Addr, e.Err)
+	}
 	return fmt.Sprintf("cannot reach buildkitd at %s: %v; start it with `buildkitd` (as root, with runc installed; "+
 		"`buildkitd --addr %s`), or point hoist at a running daemon with --builder buildkit://ADDRESS or BUILDKIT_HOST "+
 		"(unix:///path.sock or tcp://host:port)", e.Addr, e.Err, e.Addr)
 }
 
-func (e *ConnectError) Unwrap() error { return e.Err }
+// tlsFailure reports whether err is a failed TLS handshake, or a plain-text
+// client talking to a TLS listener (gRPC's words for both).
+func tlsFailure(err error) bool {
+	return errorSays(err, "x509:", "tls:", "authentication handshake failed", "first record does not look like a TLS handshake",
+		"error reading server preface: EOF")
+}
+
+// closedEarly reports whether err is a connection the other end closed.
+func closedEarly(err error) bool {
+	return errorSays(err, "broken pipe", "connection reset", "EOF")
+}
+
+func errorSays(err error, words ...string) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, w := range words {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // isUnavailable reports whether err is gRPC's "the server cannot be
 // reached" (a missing socket, a refused connection).

@@ -50,12 +50,6 @@ type Options struct {
 	TLS *TLS
 }
 
-// TLS is the client side of a buildkitd TLS listener (buildctl's
-// --tlscacert, --tlscert, --tlskey, --tlsservername).
-type TLS struct {
-	CACert, Cert, Key, ServerName string
-}
-
 // quietLogs silences logrus's standard logger, once: BuildKit's and
 // containerd's client code log warnings through it (e.g. "failed check
 // for fsverity support" when it opens a local cache directory), and
@@ -73,6 +67,9 @@ func Build(ctx context.Context, addr string, o Options) (*build.Result, error) {
 	start := time.Now()
 	if err := checkAddress(addr); err != nil {
 		return nil, inputErr(fmt.Errorf("buildkitd address: %w", err))
+	}
+	if err := o.TLS.Check(addr); err != nil {
+		return nil, inputErr(fmt.Errorf("buildkitd TLS: %w", err))
 	}
 	needStore := false
 	for _, spec := range o.Outputs {
@@ -105,7 +102,7 @@ func Build(ctx context.Context, addr string, o Options) (*build.Result, error) {
 	defer c.Close()
 	workers, err := c.ListWorkers(ctx)
 	if err != nil {
-		return nil, connectErr(addr, err)
+		return nil, connectErr(addr, o.TLS, err)
 	}
 
 	st := newStats()
@@ -140,7 +137,7 @@ func Build(ctx context.Context, addr string, o Options) (*build.Result, error) {
 	}
 	if solveErr != nil {
 		if isUnavailable(solveErr) {
-			return nil, connectErr(addr, solveErr)
+			return nil, connectErr(addr, o.TLS, solveErr)
 		}
 		return nil, solveError(solveErr)
 	}
@@ -188,30 +185,21 @@ func Build(ctx context.Context, addr string, o Options) (*build.Result, error) {
 }
 
 func connect(ctx context.Context, addr string, t *TLS) (*client.Client, error) {
-	var opts []client.ClientOpt
-	if t != nil {
-		if t.CACert != "" || t.ServerName != "" {
-			opts = append(opts, client.WithServerConfig(t.ServerName, t.CACert))
-		}
-		if t.Cert != "" || t.Key != "" {
-			opts = append(opts, client.WithCredentials(t.Cert, t.Key))
-		}
-	}
-	c, err := client.New(ctx, addr, opts...)
+	c, err := client.New(ctx, addr, t.clientOpts()...)
 	if err != nil {
-		return nil, connectErr(addr, err)
+		return nil, connectErr(addr, t, err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	if _, err := c.Info(cctx); err != nil {
 		c.Close()
-		return nil, connectErr(addr, err)
+		return nil, connectErr(addr, t, err)
 	}
 	return c, nil
 }
 
-func connectErr(addr string, err error) error {
-	return &ConnectError{Addr: addr, Err: unwrapGRPC(err)}
+func connectErr(addr string, t *TLS, err error) error {
+	return &ConnectError{Addr: addr, TLS: t != nil, Err: unwrapGRPC(err)}
 }
 
 // unwrapGRPC keeps a gRPC error's message without its code prefix and

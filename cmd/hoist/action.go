@@ -47,11 +47,11 @@ var actionInputs = map[string][]string{
 	"lint": {"dockerfile", "failure-threshold", "format", "output-file", "sarif", "no-fail", "config", "policy", "vars",
 		"ignore", "trusted-registries"},
 	"build": {"context", "dockerfile", "target", "platforms", "build-args", "labels", "annotations", "tags", "push", "load",
-		"no-cache", "pull", "cache-from", "cache-to", "outputs", "secrets", "secret-files", "secret-envs", "ssh", "oci-labels", "builder"},
+		"no-cache", "pull", "cache-from", "cache-to", "outputs", "secrets", "secret-files", "secret-envs", "ssh", "oci-labels", "builder", "builder-tls-dir"},
 	"tag":   {"source", "images", "tags", "flavor", "policy", "vars", "format", "dry-run"},
 	"prune": {"images", "policy", "vars", "apply", "format"},
 	"release": {"context", "names", "dockerfile", "images", "target", "platforms", "build-args", "labels", "secrets",
-		"secret-files", "secret-envs", "cache-from", "cache-to", "push", "dry-run", "prune", "apply", "policy", "vars", "format", "builder"},
+		"secret-files", "secret-envs", "cache-from", "cache-to", "push", "dry-run", "prune", "apply", "policy", "vars", "format", "builder", "builder-tls-dir"},
 }
 
 // actionRun is what the inputs ask for: the command line (never holding a
@@ -215,6 +215,7 @@ func actionArgs(getenv func(string) string) (*actionRun, error) {
 		b.each("outputs", "--output", true)
 		b.each("ssh", "--ssh", true)
 		b.single("builder", "--builder")
+		b.single("builder-tls-dir", "--builder-tls-dir")
 		b.secrets()
 		if c := b.get("context"); c != "" {
 			b.positional = append(b.positional, c)
@@ -263,6 +264,7 @@ func actionArgs(getenv func(string) string) (*actionRun, error) {
 		b.each("cache-from", "--cache-from", true)
 		b.each("cache-to", "--cache-to", true)
 		b.single("builder", "--builder")
+		b.single("builder-tls-dir", "--builder-tls-dir")
 		b.secrets()
 		// --push defaults to true in release: an explicit false must reach it.
 		if v, set, err := b.boolean("push"); err != nil {

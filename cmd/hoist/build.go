@@ -52,7 +52,7 @@ type buildOptions struct {
 	reproducible bool
 	compression  string
 	insecure     []string
-	builder      string
+	builder      builderFlags
 	color        string
 	runtime      string
 	ociLabels    bool
@@ -111,7 +111,7 @@ or through runc/crun with --runtime.`,
 	f.BoolVar(&o.reproducible, "reproducible", false, "clamp file times and set every created time to SOURCE_DATE_EPOCH or the last commit's time")
 	f.StringVar(&o.compression, "compression", "gzip", "layer compression: gzip, zstd or uncompressed")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "allow plain HTTP to HOST[:PORT] (localhost and 127.0.0.1 always are)")
-	f.StringVar(&o.builder, "builder", "native", "native (in-process), or a buildkitd: buildkit://unix:///run/buildkit/buildkitd.sock | buildkit://tcp://HOST:PORT (buildkit alone: $BUILDKIT_HOST)")
+	o.builder.register(f)
 	f.BoolVar(&o.ociLabels, "oci-labels", false, "add the org.opencontainers.image.* labels and annotations (created, version, revision, source, url, title) from git and CI facts, as hoist tag computes them")
 	f.StringVar(&o.runtime, "runtime", "", "execute RUN with an OCI runtime (runc, crun or a path) instead of the built-in sandbox")
 	f.StringArrayVar(&o.secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE | id=ID,env=VAR (repeatable)")
@@ -121,11 +121,11 @@ or through runc/crun with --runtime.`,
 }
 
 func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
-	bkAddr, err := buildkit.Address(o.builder, a.getenv("BUILDKIT_HOST"))
+	bk, err := o.builder.resolve(a.getenv)
 	if err != nil {
-		return badInput("%s", err)
+		return err
 	}
-	if bkAddr != "" && o.runtime != "" {
+	if bk.addr != "" && o.runtime != "" {
 		return badInput("--runtime %s applies to the native builder: buildkitd runs RUN with its own worker", o.runtime)
 	}
 	bo, err := a.buildOptionsFor(cmd.Context(), dir, o)
@@ -153,7 +153,7 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	}
 	bo.Stdout = a.stdout
 	errFile, _ := a.stderr.(*os.File)
-	res, err := runBuilder(ctx, bkAddr, bo, mode, a.stderr, errFile != nil && ui.IsTerminal(errFile), ui.UseColor(colorMode, errFile, a.getenv))
+	res, err := runBuilder(ctx, bk, bo, mode, a.stderr, errFile != nil && ui.IsTerminal(errFile), ui.UseColor(colorMode, errFile, a.getenv))
 	if err != nil {
 		code := exitOpFailed
 		if build.IsInputError(err) {
@@ -195,14 +195,14 @@ func (a *app) runBuild(cmd *cobra.Command, dir string, o *buildOptions) error {
 	return nil
 }
 
-// runBuilder builds with the native builder, or on the buildkitd at
-// bkAddr when it is not "", showing progress on w in mode.
-func runBuilder(ctx context.Context, bkAddr string, bo build.Options, mode string, w io.Writer, tty, color bool) (*build.Result, error) {
-	if bkAddr != "" {
+// runBuilder builds with the native builder, or on the buildkitd bk when
+// it has an address, showing progress on w in mode.
+func runBuilder(ctx context.Context, bk daemon, bo build.Options, mode string, w io.Writer, tty, color bool) (*build.Result, error) {
+	if bk.addr != "" {
 		if mode == "github" {
 			mode = "plain" // BuildKit's own display
 		}
-		return buildkit.Build(ctx, bkAddr, buildkit.Options{Options: bo, ProgressMode: mode, ProgressOut: w})
+		return buildkit.Build(ctx, bk.addr, buildkit.Options{Options: bo, ProgressMode: mode, ProgressOut: w, TLS: bk.tls})
 	}
 	rep, err := progress.New(mode, w, tty, color)
 	if err != nil {

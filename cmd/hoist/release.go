@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoistci/hoist/build"
-	"github.com/hoistci/hoist/build/buildkit"
 	"github.com/hoistci/hoist/internal/gitinfo"
 	"github.com/hoistci/hoist/internal/policy"
 	"github.com/hoistci/hoist/internal/registry"
@@ -56,7 +55,7 @@ type releaseOptions struct {
 	noCache      bool
 	pull         bool
 	reproducible bool
-	builder      string
+	builder      builderFlags
 }
 
 func (a *app) newReleaseCmd() *cobra.Command {
@@ -115,7 +114,7 @@ Each step is also a command of its own: hoist lint, build, tag, prune.`,
 	f.IntVar(&o.pr, "pr", 0, "the pull request number (overrides CI)")
 	f.BoolVar(&o.noCache, "no-cache", false, "use no build cache")
 	f.BoolVar(&o.pull, "pull", false, "resolve base images in their registry even when the local store has them")
-	f.StringVar(&o.builder, "builder", "native", "native (in-process), or a buildkitd: buildkit://unix:///run/buildkit/buildkitd.sock | buildkit://tcp://HOST:PORT (buildkit alone: $BUILDKIT_HOST)")
+	o.builder.register(f)
 	f.BoolVar(&o.reproducible, "reproducible", true, "clamp file times and created times to SOURCE_DATE_EPOCH or the last commit's time, so a re-run gives the same digest (--reproducible=false: the build time)")
 	return cmd
 }
@@ -191,9 +190,9 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 	if o.prune && pol == nil {
 		return badInput("--prune deletes only what a policy's prune rules say: give --policy FILE (or add ./hoist.hcl)")
 	}
-	bkAddr, err := buildkit.Address(o.builder, a.getenv("BUILDKIT_HOST"))
+	bk, err := o.builder.resolve(a.getenv)
 	if err != nil {
-		return badInput("%s", err)
+		return err
 	}
 	targets, err := releaseTargets(pol, o, args)
 	if err != nil {
@@ -222,7 +221,7 @@ func (a *app) runRelease(cmd *cobra.Command, o *releaseOptions, args []string) e
 			if mode == "auto" && a.gha != nil && len(targets) == 1 {
 				mode = "github" // each step's lines in a log group
 			}
-			results[i] = a.releaseOne(ctx, o, pol, git, t, errw, mode, bkAddr)
+			results[i] = a.releaseOne(ctx, o, pol, git, t, errw, mode, bk)
 		}()
 	}
 	wg.Wait()
@@ -334,7 +333,7 @@ func releaseTargets(pol *policy.Policy, o *releaseOptions, args []string) ([]rel
 
 // releaseOne runs the pipeline for one image; the result says how far it
 // got and why it stopped.
-func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Policy, git *policy.Git, t releaseTarget, errw io.Writer, mode, bkAddr string) *releaseJSON {
+func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Policy, git *policy.Git, t releaseTarget, errw io.Writer, mode string, bk daemon) *releaseJSON {
 	start := time.Now()
 	r := &releaseJSON{Name: t.Name, Repository: strings.Join(t.Repositories, ","), Tags: []string{}, Checks: []tagCheckJSON{}}
 	fail := func(code int, status string, err error) *releaseJSON {
@@ -408,7 +407,7 @@ func (a *app) releaseOne(ctx context.Context, o *releaseOptions, pol *policy.Pol
 		return fail(exitOpFailed, "failed", err)
 	}
 	bo.Stdout = errw
-	res, err := runBuilder(ctx, bkAddr, bo, mode, errw, false, false)
+	res, err := runBuilder(ctx, bk, bo, mode, errw, false, false)
 	if err != nil {
 		if build.IsInputError(err) {
 			return fail(exitBadInput, "failed", err)
