@@ -76,6 +76,11 @@ func TestActionArgs(t *testing.T) {
 			masks: []string{"s3cr3t", "line1\nline2", "a=b"},
 		},
 		{
+			name: "build on a buildkitd over TLS",
+			env:  inputs("command", "build", "builder", "buildkit://tcp://bk.example:1234", "builder-tls-dir", "/home/runner/bk-tls"),
+			args: []string{"build", "--builder=buildkit://tcp://bk.example:1234", "--builder-tls-dir=/home/runner/bk-tls"},
+		},
+		{
 			name:   "tag with metadata-action's inputs",
 			env:    inputs("command", "tag", "images", "ghcr.io/acme/web\nr.example/web", "tags", "type=semver,pattern={{version}}\ntype=ref,event=pr", "flavor", "latest=false", "source", "web:dev", "dry-run", "true", "format", "json", "push", "true"),
 			args:   []string{"tag", "--repository=ghcr.io/acme/web", "--repository=r.example/web", "--format=json", "--dry-run", "--from-metadata-action=-", "--", "web:dev"},
