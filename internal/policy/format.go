@@ -26,7 +26,9 @@ import (
 // Only whitespace, comments' trailing spaces and such redundant
 // interpolations change: the policy means the same afterwards. Formatting is
 // idempotent. A file that does not parse is not formatted: the diagnostics
-// say why, and the result is nil. Heredoc contents are left as they are.
+// say why, and the result is nil; so is a file where HCL's formatter would
+// join two tokens into one (`0 .0`), which would change its meaning.
+// Heredoc contents are left as they are.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	if !utf8.Valid(src) {
 		return nil, hcl.Diagnostics{formatNotUTF8(src, filename)}
@@ -38,12 +40,24 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
 		crlf = true
 	}
-	out := bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-	out = formatUnwrap(out, filename)
-	out = formatTidy(out)
-	out = hclwrite.Format(out)
+	unwrapped := formatUnwrap(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), filename)
+	out := hclwrite.Format(formatTidy(unwrapped))
 	if len(bytes.TrimSpace(out)) == 0 {
 		return []byte{}, nil
+	}
+	// hclwrite only moves whitespace, except where removing a space joins
+	// two tokens into one: "0 .0" (a number, indexed) becomes the number
+	// "0.0". A result whose tokens differ means something else, so the
+	// file is left as it is.
+	if at := formatChanged(unwrapped, out); at != nil {
+		at.Filename = filename
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot format",
+			Detail: "Formatting would change what this means (HCL's formatter joins tokens here, e.g. `0 .0` into the number `0.0`); " +
+				"the file is left as it is. Write the expression without the space, or in parentheses.",
+			Subject: at,
+		}}
 	}
 	// The end of the file is never inside a heredoc (its closing marker
 	// comes last), so whatever whitespace ends the file is layout.
@@ -61,6 +75,38 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 		}}
 	}
 	return out, nil
+}
+
+// formatTokens returns the tokens of src that carry meaning: all but
+// newlines (Format removes only blank lines, and a newline that ends an
+// attribute is never blank) and comments (only their trailing spaces
+// change).
+func formatTokens(src []byte) hclsyntax.Tokens {
+	toks, _ := hclsyntax.LexConfig(src, "", hcl.InitialPos)
+	out := toks[:0]
+	for _, t := range toks {
+		if t.Type != hclsyntax.TokenNewline && t.Type != hclsyntax.TokenComment {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// formatChanged returns where the tokens of formatted first differ from
+// those of src (a range in src), or nil when they are the same.
+func formatChanged(src, formatted []byte) *hcl.Range {
+	a, b := formatTokens(src), formatTokens(formatted)
+	for i := range a {
+		if i >= len(b) || a[i].Type != b[i].Type || !bytes.Equal(a[i].Bytes, b[i].Bytes) {
+			r := a[i].Range
+			return &r
+		}
+	}
+	if len(b) > len(a) {
+		r := a[len(a)-1].Range // the EOF token
+		return &r
+	}
+	return nil
 }
 
 // formatEdit replaces src[start:end] with text.
