@@ -12,13 +12,14 @@
 # 1000; 5 tags each), JOBS_LIST (default "8 16 32"), REGISTRY (the registry
 # binary: default the distribution registry v3 built into $work, as .ci/run
 # does; REGISTRY=docker-registry for Debian's 2.8), PHASES (default
-# "plan apply ceiling peer").
+# "plan apply ceiling peer"), APPLY_JOBS (--jobs of the apply runs, default 16).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-5003}
 images=${IMAGES:-1000}
 jobs_list=${JOBS_LIST:-"8 16 32"}
+apply_jobs=${APPLY_JOBS:-16}
 phases=${PHASES:-"plan apply ceiling peer"}
 work=$(mktemp -d /tmp/hoist-prune-bench.XXXXXX)
 host=127.0.0.1:$port
@@ -301,10 +302,10 @@ done
 fi
 
 if has apply; then
-echo "== apply --jobs 16 (target >= 100 deletions/s)"
+echo "== apply --jobs $apply_jobs (target >= 100 deletions/s)"
 for _ in 1 2 3; do
 	generate
-	s=$(wall "$work/apply.json" "$hoist" prune "$repo" --policy "$work/policy.hcl" --format json --apply --jobs 16 --audit-log "$work/audit.jsonl")
+	s=$(wall "$work/apply.json" "$hoist" prune "$repo" --policy "$work/policy.hcl" --format json --apply --jobs "$apply_jobs" --audit-log "$work/audit.jsonl")
 	n=$(jq '.[0].deleted | length' "$work/apply.json")
 	ap=$(jq '.[0].applyMs / 1000' "$work/apply.json")
 	pl=$(jq '.[0].planMs / 1000' "$work/apply.json")
