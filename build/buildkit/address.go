@@ -92,6 +92,8 @@ func (e *ConnectError) Error() string {
 		"(unix:///path.sock or tcp://host:port)", e.Addr, e.Err, e.Addr)
 }
 
+func (e *ConnectError) Unwrap() error { return e.Err }
+
 // tlsFailure reports whether err is a failed TLS handshake, or a plain-text
 // client talking to a TLS listener (gRPC's words for both).
 func tlsFailure(err error) bool {

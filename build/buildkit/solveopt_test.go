@@ -236,6 +236,9 @@ func TestConnectError(t *testing.T) {
 			t.Errorf("%q lacks %q", err, want)
 		}
 	}
+	if errors.Unwrap(ce) == nil || errors.Unwrap(ce) != ce.Err {
+		t.Errorf("a ConnectError unwraps to its cause: %v", errors.Unwrap(ce))
+	}
 	if _, err := Build(context.Background(), "http://x", Options{Options: build.Options{ContextDir: dir}}); !build.IsInputError(err) {
 		t.Errorf("bad address: %v", err)
 	}
