@@ -32,6 +32,10 @@ type stageState struct {
 	// env is the LLB state's environment, what RUN executes with: the
 	// image's ENV plus every ARG with a value (dispatchArg's AddEnv).
 	env []string
+	// cfgEnvShared and envShared: a step's Config.Env or Env views the
+	// array of cfg.Config.Env or env, so replacing an entry must copy it
+	// first (appending leaves the steps' shorter views as they are).
+	cfgEnvShared, envShared bool
 }
 
 type argValue struct {
@@ -81,7 +85,7 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 	}
 	for _, e := range st.cfg.Config.Env {
 		k, v, _ := strings.Cut(e, "=")
-		st.env = addEnv(st.env, k, v)
+		st.env = addEnv(st.env, k, v, &st.envShared)
 	}
 	if wd := st.cfg.Config.WorkingDir; wd != "" {
 		n, err := system.NormalizeWorkdir("", wd, s.Platform.OS)
@@ -108,8 +112,19 @@ func (p *planner) dispatch(s *Stage, scopes *dockerfile.Scopes) error {
 			}
 			return errAt(f, step.Instruction.LineRange(), "%s: %v", strings.ToUpper(step.Instruction.Name), err)
 		}
-		step.Config = st.cfg.Config.DeepCopy()
-		step.Env = slices.Clone(st.env)
+		// Only the steps that execute or touch files read the
+		// configuration, and only these fields of it. Copying the whole
+		// configuration for every step made a Dockerfile of many ENV,
+		// LABEL or RUN instructions cost memory quadratic in their number:
+		// the steps' environments are views of the stage's arrays instead
+		// (capacity cut to their length), copied on write by addEnv.
+		switch step.Command.(type) {
+		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.WorkdirCommand:
+			c := &st.cfg.Config
+			step.Config = &v1.Config{Env: c.Env[:len(c.Env):len(c.Env)], User: c.User, WorkingDir: c.WorkingDir, Shell: slices.Clone(c.Shell)}
+			step.Env = st.env[:len(st.env):len(st.env)]
+			st.cfgEnvShared, st.envShared = true, true
+		}
 	}
 	// History pointers taken while the history grew may point into an
 	// older array: point them at the final one.
@@ -255,8 +270,8 @@ func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *doc
 		msg := "ENV"
 		for _, e := range cmd.Env {
 			msg += " " + e.String()
-			c.Env = addEnv(c.Env, e.Key, e.Value)
-			st.env = addEnv(st.env, e.Key, e.Value)
+			c.Env = addEnv(c.Env, e.Key, e.Value, &st.cfgEnvShared)
+			st.env = addEnv(st.env, e.Key, e.Value, &st.envShared)
 		}
 		commit(st, step, msg, false, false)
 	case *instructions.LabelCommand: // dispatchLabel
@@ -359,7 +374,7 @@ func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *doc
 			av := argValue{key: d.Var.Name, value: d.Var.Value, hasValue: d.HasValue || dockerfile.NonEnvArgs[d.Var.Name] && d.Var.Value != ""}
 			st.buildArgs = append(st.buildArgs, av)
 			if av.hasValue && !dockerfile.NonEnvArgs[av.key] {
-				st.env = addEnv(st.env, av.key, av.value)
+				st.env = addEnv(st.env, av.key, av.value, &st.envShared)
 			}
 			part := av.key
 			if av.hasValue && !isProxyArg(av.key) {
@@ -383,10 +398,13 @@ func (p *planner) dispatchStep(s *Stage, st *stageState, step *Step, scopes *doc
 }
 
 // addEnv is dockerfile2llb's addEnv: replace the key in place, or append.
-func addEnv(env []string, k, v string) []string {
+func addEnv(env []string, k, v string, shared *bool) []string {
 	for i, e := range env {
 		key, _, _ := strings.Cut(e, "=")
 		if shell.EqualEnvKeys(key, k) {
+			if *shared {
+				env, *shared = slices.Clone(env), false
+			}
 			env[i] = k + "=" + v
 			return env
 		}

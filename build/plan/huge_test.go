@@ -23,9 +23,7 @@ func planOf(t *testing.T, src string) *plan.Plan {
 }
 
 // TestPlanHugeDockerfile plans 10 MB of RUN instructions: one step each,
-// with history. (Each step keeps its own copy of the image config, so a
-// file of that size made of ENV or LABEL lines costs memory quadratic in
-// their number: see docs/security.md; TestPlanManyVariables bounds it.)
+// with history.
 func TestPlanHugeDockerfile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10 MB Dockerfile")
@@ -47,21 +45,74 @@ func TestPlanHugeDockerfile(t *testing.T) {
 	t.Logf("%d bytes, %d steps, %d history entries", b.Len(), len(p.Target.Steps), len(p.Target.Config.History))
 }
 
-// TestPlanManyVariables: 2000 ENV and 2000 LABEL instructions plan, and
-// the config holds every one.
+// TestPlanManyVariables: 20,000 ENV, LABEL and RUN instructions each plan
+// (in memory linear in their number: each step's environment is a view of
+// the stage's), the config holds every variable and label, and each RUN
+// runs with the variables set before it and no other.
 func TestPlanManyVariables(t *testing.T) {
-	const n = 2000
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
 	var b strings.Builder
 	b.WriteString("FROM alpine:3.20\n")
 	for i := range n {
-		fmt.Fprintf(&b, "ENV V%d=value-%d\nLABEL l%d=\"$V%d\"\n", i, i, i, i)
+		fmt.Fprintf(&b, "ENV V%d=value-%d\nLABEL l%d=\"$V%d\"\nRUN echo %d\n", i, i, i, i, i)
 	}
-	cfg := planOf(t, b.String()).Target.Config.Config
+	p := planOf(t, b.String())
+	cfg := p.Target.Config.Config
 	if got := cfg.Labels[fmt.Sprintf("l%d", n-1)]; got != fmt.Sprintf("value-%d", n-1) {
 		t.Errorf("last label = %q", got)
 	}
 	if len(cfg.Labels) < n || len(cfg.Env) < n {
 		t.Errorf("%d labels and %d variables, want %d each", len(cfg.Labels), len(cfg.Env), n)
+	}
+	runs := 0
+	for _, step := range p.Target.Steps {
+		if step.Instruction.Name != "run" {
+			if step.Config != nil || step.Env != nil {
+				t.Fatalf("%s step has an execution environment", step.Instruction.Name)
+			}
+			continue
+		}
+		// alpine's PATH, then V0..V{runs}
+		if want := fmt.Sprintf("V%d=value-%d", runs, runs); len(step.Config.Env) != runs+2 || step.Config.Env[runs+1] != want || step.Env[len(step.Env)-1] != want {
+			t.Fatalf("RUN %d: env ends %q, %q (%d entries)", runs, step.Config.Env[len(step.Config.Env)-1], step.Env[len(step.Env)-1], len(step.Config.Env))
+		}
+		runs++
+	}
+	if runs != n {
+		t.Errorf("%d RUN steps, want %d", runs, n)
+	}
+}
+
+// TestPlanStepEnvironmentsStayTheirOwn: a variable ENV or ARG changes
+// after a step does not change what that step runs with (the steps share
+// the stage's arrays until an entry is replaced).
+func TestPlanStepEnvironmentsStayTheirOwn(t *testing.T) {
+	p := planOf(t, "FROM scratch\nENV A=1 B=2\nRUN one\nENV A=3\nARG B=4\nRUN two\nENV C=5\nWORKDIR /w\nCOPY x /\n")
+	want := map[string][2]string{ // config env, run env
+		"RUN one": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2"},
+		"RUN two": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4"},
+		"WORKDIR /w": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2 C=5", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4 C=5"},
+		"COPY x /": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2 C=5", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4 C=5"},
+	}
+	seen := 0
+	for _, step := range p.Target.Steps {
+		w, ok := want[step.Instruction.Node.Original]
+		if !ok {
+			continue
+		}
+		seen++
+		if got := [2]string{strings.Join(step.Config.Env, " "), strings.Join(step.Env, " ")}; got != w {
+			t.Errorf("%s:\n got %q\nwant %q", step.Instruction.Node.Original, got, w)
+		}
+		if step.Config.WorkingDir == "" {
+			t.Errorf("%s: no working directory", step.Instruction.Node.Original)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("saw %d of %d steps", seen, len(want))
 	}
 }
 

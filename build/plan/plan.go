@@ -97,12 +97,13 @@ type Step struct {
 	// before the stage's own instructions; its Instruction is positioned
 	// at the stage's FROM.
 	Trigger bool `json:",omitempty"`
-	// Config is the image configuration after the step: what a RUN, COPY
-	// or WORKDIR executes with (env, user, working directory, shell).
+	// Config is what a RUN, COPY, ADD or WORKDIR executes with after the
+	// step: the image configuration's Env, User, WorkingDir and Shell (its
+	// other fields are left empty). nil for the other instructions.
 	Config *v1.Config `json:"-"`
 	// Env is the environment a RUN executes with: the image's ENV and the
 	// ARGs with a value, in BuildKit's order (dispatchArg adds them to the
-	// build state, not to the image).
+	// build state, not to the image). nil where Config is.
 	Env []string `json:"-"`
 }
 

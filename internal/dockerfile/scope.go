@@ -292,6 +292,10 @@ type frame struct {
 	open             bool
 	onbuild          bool  // the stage has ONBUILD instructions
 	imageEnv         []Var // the image configuration's ENV, for the stages built FROM this one
+	// ownEnv: imageEnv's array belongs to this frame, so ENV may change it
+	// in place (only its final value is read, by the stages built FROM
+	// this one); a base stage's array is copied first.
+	ownEnv bool
 	escape           rune
 }
 
@@ -520,7 +524,7 @@ func (b *scopeBuilder) stageFrame(s *Stage) *frame {
 		// same name.
 		fr.imageEnv = end.fr.imageEnv
 		if fr.inheritedUnknown {
-			fr.imageEnv = slices.Clone(fr.imageEnv)
+			fr.imageEnv, fr.ownEnv = slices.Clone(fr.imageEnv), true
 			for i := range fr.imageEnv {
 				fr.imageEnv[i].Known = false
 			}
@@ -547,7 +551,7 @@ func (b *scopeBuilder) stageFrame(s *Stage) *frame {
 		}
 		for _, e := range entries {
 			k, v, _ := strings.Cut(e, "=")
-			env = setVar(env, Var{Name: k, Value: v, Known: true})
+			env = setVar(env, Var{Name: k, Value: v, Known: true}, true)
 		}
 		if !slices.ContainsFunc(env, func(v Var) bool { return v.Name == "PATH" }) {
 			env = append(env, Var{Name: "PATH", Value: DefaultPath, Known: true})
@@ -556,7 +560,7 @@ func (b *scopeBuilder) stageFrame(s *Stage) *frame {
 	for _, v := range env {
 		fr.binds = append(fr.binds, binding{v: v, set: true})
 	}
-	fr.imageEnv = env
+	fr.imageEnv, fr.ownEnv = env, true
 	return fr
 }
 
@@ -597,7 +601,7 @@ func (b *scopeBuilder) triggers(fr *frame, s *Stage) {
 	fr.open = end.fr.open
 	// stageFrame marked what the base passes on unknown: it is as known
 	// as the base's end now.
-	fr.imageEnv = slices.Clone(end.fr.imageEnv)
+	fr.imageEnv, fr.ownEnv = slices.Clone(end.fr.imageEnv), true
 	fr.binds = fr.binds[:0]
 	for _, v := range fr.imageEnv {
 		fr.binds = append(fr.binds, binding{v: v, set: true})
@@ -621,16 +625,22 @@ func valueOf(e Expansion, raw string) string {
 }
 
 // setVar replaces the variable of the same name in env, or appends v, as
-// an image configuration's ENV list is updated.
-func setVar(env []Var, v Var) []Var {
+// an image configuration's ENV list is updated. Unless own, env's array is
+// shared and stays as it is: the result is a copy.
+func setVar(env []Var, v Var, own bool) []Var {
 	for i := range env {
 		if env[i].Name == v.Name {
-			out := slices.Clone(env)
-			out[i] = v
-			return out
+			if !own {
+				env = slices.Clone(env)
+			}
+			env[i] = v
+			return env
 		}
 	}
-	return append(env[:len(env):len(env)], v)
+	if !own {
+		env = env[:len(env):len(env)]
+	}
+	return append(env, v)
 }
 
 // stageArg is BuildKit's dispatchArg: each pair sees the ones before it.
@@ -670,7 +680,7 @@ func (b *scopeBuilder) env(fr *frame, in *Instruction, c *instructions.EnvComman
 	}
 	for _, d := range defs {
 		fr.binds = append(fr.binds, binding{v: d.Var, set: true})
-		fr.imageEnv = setVar(fr.imageEnv, d.Var)
+		fr.imageEnv, fr.ownEnv = setVar(fr.imageEnv, d.Var, fr.ownEnv), true
 	}
 	b.ss.defs[in] = defs
 }

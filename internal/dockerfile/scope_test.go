@@ -29,6 +29,18 @@ func TestScopes(t *testing.T) {
 			word: "$TARGETOS/$TARGETARCH-$TARGETSTAGE-$BUILDOSVERSION", want: "linux/amd64-two-", known: true,
 		},
 		{
+			// two stages on one base each change its ENV: neither sees the
+			// other's (the base's list is copied, never changed in place)
+			name: "sibling stages do not share ENV changes",
+			src:  "FROM scratch AS base\nENV A=1 B=2\nFROM base AS x\nENV C=x A=x\nFROM base AS y\nENV C=y\nFROM x AS z\nRUN x\nFROM y\nRUN y\n", line: 10,
+			word: "$A$B$C", want: "12y", known: true,
+		},
+		{
+			name: "a stage on a sibling keeps that sibling's ENV",
+			src:  "FROM scratch AS base\nENV A=1 B=2\nFROM base AS x\nENV C=x A=x\nFROM base AS y\nENV C=y\nFROM x AS z\nRUN x\nFROM y\nRUN y\n", line: 8,
+			word: "$A$B$C", want: "x2x", known: true,
+		},
+		{
 			name: "a global ARG is not seen in a stage that does not redeclare it",
 			src:  "ARG V=1\nFROM scratch\nRUN x\n", line: 3,
 			word: "$V", want: "", unmatched: []string{"V"}, undeclare: []string{"V"},
