@@ -92,10 +92,10 @@ func TestPlanManyVariables(t *testing.T) {
 func TestPlanStepEnvironmentsStayTheirOwn(t *testing.T) {
 	p := planOf(t, "FROM scratch\nENV A=1 B=2\nRUN one\nENV A=3\nARG B=4\nRUN two\nENV C=5\nWORKDIR /w\nCOPY x /\n")
 	want := map[string][2]string{ // config env, run env
-		"RUN one": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2"},
-		"RUN two": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4"},
+		"RUN one":    {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1 B=2"},
+		"RUN two":    {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4"},
 		"WORKDIR /w": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2 C=5", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4 C=5"},
-		"COPY x /": {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2 C=5", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4 C=5"},
+		"COPY x /":   {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=2 C=5", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=3 B=4 C=5"},
 	}
 	seen := 0
 	for _, step := range p.Target.Steps {

@@ -296,7 +296,7 @@ type frame struct {
 	// in place (only its final value is read, by the stages built FROM
 	// this one); a base stage's array is copied first.
 	ownEnv bool
-	escape           rune
+	escape rune
 }
 
 type binding struct {
