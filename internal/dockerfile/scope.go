@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -297,6 +298,17 @@ type frame struct {
 	// this one); a base stage's array is copied first.
 	ownEnv bool
 	escape rune
+
+	// parentVars caches Lookup's answers from parent, by name: the base
+	// stage's end never changes, and a lookup that walked the whole chain
+	// of base stages each time made long chains quadratic.
+	mu         sync.Mutex
+	parentVars map[string]parentVar
+}
+
+type parentVar struct {
+	v  Var
+	ok bool
 }
 
 type binding struct {
@@ -307,20 +319,42 @@ type binding struct {
 
 // Lookup returns the variable name has a value as, if any.
 func (sc *Scope) Lookup(name string) (Var, bool) {
-	unknown := false
-	for s := sc; s != nil && s.fr != nil; s = s.fr.parent {
-		for i := s.n - 1; i >= 0; i-- {
-			if b := &s.fr.binds[i]; b.set && b.v.Name == name {
-				v := b.v
-				if unknown {
-					v.Known = false
-				}
-				return v, true
-			}
-		}
-		unknown = unknown || s.fr.inheritedUnknown
+	if sc == nil || sc.fr == nil {
+		return Var{}, false
 	}
-	return Var{}, false
+	fr := sc.fr
+	for i := sc.n - 1; i >= 0; i-- {
+		if b := &fr.binds[i]; b.set && b.v.Name == name {
+			return b.v, true
+		}
+	}
+	if fr.parent == nil {
+		return Var{}, false
+	}
+	v, ok := fr.parentLookup(name)
+	if ok && fr.inheritedUnknown {
+		// the base's ONBUILD triggers may have changed it
+		v.Known = false
+	}
+	return v, ok
+}
+
+// parentLookup is fr.parent.Lookup(name), cached.
+func (fr *frame) parentLookup(name string) (Var, bool) {
+	fr.mu.Lock()
+	pv, hit := fr.parentVars[name]
+	fr.mu.Unlock()
+	if hit {
+		return pv.v, pv.ok
+	}
+	v, ok := fr.parent.Lookup(name)
+	fr.mu.Lock()
+	if fr.parentVars == nil {
+		fr.parentVars = map[string]parentVar{}
+	}
+	fr.parentVars[name] = parentVar{v, ok}
+	fr.mu.Unlock()
+	return v, ok
 }
 
 // Get implements shell.EnvGetter.

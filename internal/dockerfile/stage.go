@@ -30,11 +30,22 @@ type Stage struct {
 	BaseStage *Stage
 	// Instructions are the stage's instructions after FROM.
 	Instructions []*Instruction
+
+	chain []*Stage // Chain's result, computed by Parse
 }
 
 // Chain returns the stage and the stages it is built FROM, nearest first:
-// the last one is built on an image, scratch or an unresolved name.
+// the last one is built on an image, scratch or an unresolved name. The
+// slice is shared (Parse computes it once per stage, as many rules ask
+// for it): do not change it.
 func (s *Stage) Chain() []*Stage {
+	if s.chain != nil {
+		return s.chain
+	}
+	return s.walkChain()
+}
+
+func (s *Stage) walkChain() []*Stage {
 	var out []*Stage
 	var seen map[*Stage]bool // for long chains: a linear search each step made them quadratic
 	for cur := s; cur != nil; cur = cur.BaseStage {
@@ -152,6 +163,14 @@ func (f *File) resolveStages() {
 					s.BaseStage = prev
 				}
 			}
+		}
+		// A base stage comes earlier, so its chain is known: asked for
+		// each stage by many rules, a walk each time made long chains of
+		// stages quadratic in time and memory.
+		if s.BaseStage != nil && s.BaseStage.chain != nil {
+			s.chain = append([]*Stage{s}, s.BaseStage.chain...)
+		} else {
+			s.chain = s.walkChain()
 		}
 	}
 }

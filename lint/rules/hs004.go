@@ -461,13 +461,31 @@ func stageInstalls(p *lint.Pass, st *dockerfile.Stage) []depInstall {
 	return out
 }
 
+type installedKeysKey struct{}
+
+// installedKeys are the ecosystems the RUNs of st install, found once per
+// stage and file: every stage built on st asks again, and reading the
+// scripts of all base stages for each stage made long chains quadratic.
+func installedKeys(p *lint.Pass, st *dockerfile.Stage) []string {
+	m := p.Shared(installedKeysKey{}, func() any { return map[*dockerfile.Stage][]string{} }).(map[*dockerfile.Stage][]string)
+	if keys, ok := m[st]; ok {
+		return keys
+	}
+	keys := []string{}
+	for _, i := range stageInstalls(p, st) {
+		keys = append(keys, i.eco.key)
+	}
+	m[st] = keys
+	return keys
+}
+
 func checkCacheBusting(p *lint.Pass, s *dockerfile.Stage) {
 	// What the stages this one is built FROM installed counts as installed before.
 	inherited := map[string]bool{}
 	chain := s.Chain()
 	for _, anc := range chain[1:] {
-		for _, i := range stageInstalls(p, anc) {
-			inherited[i.eco.key] = true
+		for _, key := range installedKeys(p, anc) {
+			inherited[key] = true
 		}
 	}
 	workdir := workdirAtStart(s)
