@@ -90,10 +90,10 @@ func TestDeeplyNestedDockerfiles(t *testing.T) {
 		fmt.Fprintf(&chain, "FROM s%d AS s%d\nENV V%d=%d\nRUN apk add curl\n", i, i+1, i, i)
 	}
 	for name, src := range map[string]string{
-		"10k continuation lines":      cont.String(),
-		"100k-line heredoc":           heredoc.String(),
-		"1000 heredocs on one RUN":    heredocs.String(),
-		"10k nested substitutions":    subst.String(),
+		"10k continuation lines":       cont.String(),
+		"100k-line heredoc":            heredoc.String(),
+		"1000 heredocs on one RUN":     heredocs.String(),
+		"10k nested substitutions":     subst.String(),
 		"2000 stages built on another": chain.String(),
 	} {
 		t.Run(name, func(t *testing.T) {
