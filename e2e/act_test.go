@@ -605,14 +605,8 @@ func TestReleaseWorkflow(t *testing.T) {
 	if got := strings.Join(listTags(t, app), " "); got != "1 1.2 1.2.3 latest" {
 		t.Errorf("tags in %s: %q, want 1 1.2 1.2.3 latest", app, got)
 	}
-	ref, err := name.ParseReference(app+":1.2.3", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(ref)
-	if err != nil {
-		t.Fatalf("pull %s: %v", ref, err)
-	}
+	ref := app + ":1.2.3"
+	img := imagetest.Pull(t, ref)
 	if d, _ := img.Digest(); d.String() != digest {
 		t.Errorf("%s is %s, the digest output says %s", ref, d, digest)
 	}

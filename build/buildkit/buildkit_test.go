@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 
 	"github.com/hoistci/hoist/build"
@@ -88,19 +86,6 @@ func (e *env) try(o build.Options) (*build.Result, error) {
 	return Build(context.Background(), e.addr, Options{Options: o, ProgressMode: mode, ProgressOut: os.Stderr})
 }
 
-func remoteImage(t *testing.T, ref string) v1.Image {
-	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
 func mustDigest(t *testing.T, f func() (v1.Hash, error)) v1.Hash {
 	t.Helper()
 	h, err := f()
@@ -120,7 +105,7 @@ func TestPushAndLocalStore(t *testing.T) {
 	})
 	ref := e.repo("push") + ":1"
 	res := e.build(t, build.Options{ContextDir: dir, Tags: []string{ref}, Outputs: []output.Spec{{Type: "image", Push: true}}})
-	img := remoteImage(t, ref)
+	img := imagetest.Pull(t, ref)
 	if got := mustDigest(t, img.Digest); res.Digest != got {
 		t.Errorf("result digest %s, registry has %s", res.Digest, got)
 	}
@@ -312,7 +297,7 @@ func TestRegistryCache(t *testing.T) {
 		t.Fatalf("first build: %+v, want 3 steps run", first)
 	}
 	// The cache is an OCI image manifest in the registry.
-	img := remoteImage(t, cacheRef)
+	img := imagetest.Pull(t, cacheRef)
 	if mt, _ := img.MediaType(); mt != "application/vnd.oci.image.manifest.v1+json" {
 		t.Errorf("cache media type %s", mt)
 	}

@@ -372,25 +372,18 @@ func (b *actionArgBuilder) secrets() {
 		b.run.Masks = append(b.run.Masks, value)
 		b.flag("--secret", "id="+id+",env="+env)
 	}
-	files, err := b.list("secret-files", true)
-	b.check(err)
-	for _, s := range files {
-		id, path, ok := strings.Cut(s, "=")
-		if !ok || id == "" || path == "" {
-			b.check(actionInputError("secret-files", "%q is not ID=PATH", s))
-			continue
+	// Secrets named by a file or a variable: the entry holds no secret.
+	for _, in := range []struct{ input, form, key string }{{"secret-files", "ID=PATH", "src"}, {"secret-envs", "ID=VARIABLE", "env"}} {
+		entries, err := b.list(in.input, true)
+		b.check(err)
+		for _, s := range entries {
+			id, v, ok := strings.Cut(s, "=")
+			if !ok || id == "" || v == "" {
+				b.check(actionInputError(in.input, "%q is not %s", s, in.form))
+				continue
+			}
+			b.flag("--secret", "id="+id+","+in.key+"="+v)
 		}
-		b.flag("--secret", "id="+id+",src="+path)
-	}
-	envs, err := b.list("secret-envs", true)
-	b.check(err)
-	for _, s := range envs {
-		id, v, ok := strings.Cut(s, "=")
-		if !ok || id == "" || v == "" {
-			b.check(actionInputError("secret-envs", "%q is not ID=VARIABLE", s))
-			continue
-		}
-		b.flag("--secret", "id="+id+",env="+v)
 	}
 }
 

@@ -290,20 +290,24 @@ var busyboxLayer string
 // cacheLayers are the digests of the registry cache's layers.
 var cacheLayers []string
 
+// failManifestPut is the permanent fault of an upload (push, cache
+// export): every blob goes up, the manifest never does; damaged data is
+// injected into the blob uploads. Nothing is downloaded to truncate.
+func failManifestPut(f faultproxy.Fault) *faultproxy.Rule {
+	switch f.Kind {
+	case faultproxy.Truncate:
+		return nil
+	case faultproxy.Corrupt:
+		return on("PATCH", "/blobs/uploads/", f)
+	}
+	return on("PUT", "/manifests/", f)
+}
+
 var operations = []operation{
 	{
-		name: "push",
-		permanent: func(f faultproxy.Fault) *faultproxy.Rule {
-			switch f.Kind {
-			case faultproxy.Truncate:
-				return nil
-			case faultproxy.Corrupt:
-				return on("PATCH", "/blobs/uploads/", f)
-			}
-			// Every blob goes up, the manifest never does.
-			return on("PUT", "/manifests/", f)
-		},
-		run: runPush,
+		name:      "push",
+		permanent: failManifestPut,
+		run:       runPush,
 	},
 	{
 		name: "pull",
@@ -328,17 +332,9 @@ var operations = []operation{
 		run: runTag,
 	},
 	{
-		name: "cache export",
-		permanent: func(f faultproxy.Fault) *faultproxy.Rule {
-			switch f.Kind {
-			case faultproxy.Truncate:
-				return nil
-			case faultproxy.Corrupt:
-				return on("PATCH", "/blobs/uploads/", f)
-			}
-			return on("PUT", "/manifests/", f)
-		},
-		run: runCacheExport,
+		name:      "cache export",
+		permanent: failManifestPut,
+		run:       runCacheExport,
 	},
 	{
 		name: "cache import",

@@ -189,6 +189,16 @@ func Push(t testing.TB, img v1.Image, ref string) string {
 	return r.Context().Digest(d.String()).String()
 }
 
+// Pull reads the image at ref (plain HTTP) from its registry.
+func Pull(t testing.TB, ref string) v1.Image {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	must(t, err)
+	img, err := remote.Image(r)
+	must(t, err)
+	return img
+}
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

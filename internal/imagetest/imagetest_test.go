@@ -2,9 +2,6 @@ package imagetest
 
 import (
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func TestBusyboxPushes(t *testing.T) {
@@ -18,14 +15,7 @@ func TestBusyboxPushes(t *testing.T) {
 	}
 	reg := Registry(t)
 	ref := Push(t, img, reg+"/imagetest/busybox:1")
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := Pull(t, ref)
 	want, _ := img.Digest()
 	if d, _ := got.Digest(); d != want {
 		t.Fatalf("pulled %s, pushed %s", d, want)
