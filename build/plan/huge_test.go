@@ -54,12 +54,7 @@ func TestPlanManyVariables(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	var b strings.Builder
-	b.WriteString("FROM alpine:3.20\n")
-	for i := range n {
-		fmt.Fprintf(&b, "ENV V%d=value-%d\nLABEL l%d=\"$V%d\"\nRUN echo %d\n", i, i, i, i, i)
-	}
-	p := planOf(t, b.String())
+	p := planOf(t, manyVariables(n))
 	cfg := p.Target.Config.Config
 	if got := cfg.Labels[fmt.Sprintf("l%d", n-1)]; got != fmt.Sprintf("value-%d", n-1) {
 		t.Errorf("last label = %q", got)
@@ -148,5 +143,28 @@ func TestPlanDeeplyNested(t *testing.T) {
 	}
 	if len(p.Target.Config.Config.Env) < 1000 {
 		t.Errorf("chain: %d variables reach the last stage, want 1000", len(p.Target.Config.Config.Env))
+	}
+}
+
+// manyVariables is a Dockerfile of n ENV, LABEL and RUN instructions each,
+// in turn.
+func manyVariables(n int) string {
+	var b strings.Builder
+	b.WriteString("FROM alpine:3.20\n")
+	for i := range n {
+		fmt.Fprintf(&b, "ENV V%d=value-%d\nLABEL l%d=\"$V%d\"\nRUN echo %d\n", i, i, i, i, i)
+	}
+	return b.String()
+}
+
+// BenchmarkPlanManyVariables plans 2,000 each of ENV, LABEL and RUN
+// (docs/security.md: its memory was quadratic in their number).
+func BenchmarkPlanManyVariables(b *testing.B) {
+	src := []byte(manyVariables(2000))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := plan.New(dockerfile.Parse("Dockerfile", src), plan.Options{BuildPlatform: "linux/amd64", BaseConfig: plantest.Resolve}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

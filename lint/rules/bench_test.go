@@ -32,6 +32,17 @@ func BenchmarkLintCorpus(b *testing.B) {
 	b.ReportMetric(float64(len(inputs)), "files")
 }
 
+// BenchmarkLintStageChain lints a chain of 2,000 stages, each built on the
+// one before (docs/security.md: it was quadratic in the chain).
+func BenchmarkLintStageChain(b *testing.B) {
+	src := []byte(stageChain(2000))
+	l := lint.New(rules.Registry(), allOn())
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Lint("Dockerfile", src)
+	}
+}
+
 // BenchmarkLintAllParallel is the CLI's path: all files on all cores.
 func BenchmarkLintAllParallel(b *testing.B) {
 	inputs := corpusFiles(b)

@@ -64,7 +64,7 @@ func TestHugeDockerfile(t *testing.T) {
 
 func TestDeeplyNestedDockerfiles(t *testing.T) {
 	const n = 10000
-	var cont, heredoc, heredocs, subst, chain strings.Builder
+	var cont, heredoc, heredocs, subst strings.Builder
 	cont.WriteString("FROM alpine:3.20\nRUN apk add --no-cache curl \\\n")
 	for i := range n {
 		fmt.Fprintf(&cont, "  && echo line-%d \\\n", i)
@@ -84,17 +84,13 @@ func TestDeeplyNestedDockerfiles(t *testing.T) {
 		fmt.Fprintf(&heredocs, "echo %d\nE%d\n", i, i)
 	}
 	subst.WriteString("FROM alpine:3.20\nRUN echo " + strings.Repeat("$(echo ", n) + "x" + strings.Repeat(")", n) + "\n")
-	chain.WriteString("FROM alpine:3.20 AS s0\n")
-	const stages = 2000 // each built on the one before, each with an ENV of its own
-	for i := range stages {
-		fmt.Fprintf(&chain, "FROM s%d AS s%d\nENV V%d=%d\nRUN apk add curl\n", i, i+1, i, i)
-	}
+	const stages = 2000
 	for name, src := range map[string]string{
 		"10k continuation lines":       cont.String(),
 		"100k-line heredoc":            heredoc.String(),
 		"1000 heredocs on one RUN":     heredocs.String(),
 		"10k nested substitutions":     subst.String(),
-		"2000 stages built on another": chain.String(),
+		"2000 stages built on another": stageChain(stages),
 	} {
 		t.Run(name, func(t *testing.T) {
 			counts := lintChecked(t, src)
@@ -104,4 +100,15 @@ func TestDeeplyNestedDockerfiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stageChain is a Dockerfile of n stages, each built on the one before,
+// each with an ENV and a RUN of its own.
+func stageChain(n int) string {
+	var b strings.Builder
+	b.WriteString("FROM alpine:3.20 AS s0\n")
+	for i := range n {
+		fmt.Fprintf(&b, "FROM s%d AS s%d\nENV V%d=%d\nRUN apk add curl\n", i, i+1, i, i)
+	}
+	return b.String()
 }
