@@ -95,10 +95,13 @@ func (e *ConnectError) Error() string {
 func (e *ConnectError) Unwrap() error { return e.Err }
 
 // tlsFailure reports whether err is a failed TLS handshake, or a plain-text
-// client talking to a TLS listener (gRPC's words for both).
+// client talking to a TLS listener (gRPC's words for both). A TLS listener
+// closes on the plain-text client's first bytes: reading the server's
+// preface then fails with an EOF, a reset or a TLS alert read as a frame,
+// depending on timing.
 func tlsFailure(err error) bool {
 	return errorSays(err, "x509:", "tls:", "authentication handshake failed", "first record does not look like a TLS handshake",
-		"error reading server preface: EOF")
+		"error reading server preface")
 }
 
 // closedEarly reports whether err is a connection the other end closed.

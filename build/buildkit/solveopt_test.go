@@ -342,3 +342,28 @@ func TestExtractLayoutRefusesEscapes(t *testing.T) {
 		t.Error("a symlink in the layout was accepted")
 	}
 }
+
+// TestConnectErrorTLS: what a failed connection says, by what gRPC
+// reported. A plain-text client at a TLS listener sees the preface read
+// fail in any of three ways, depending on timing.
+func TestConnectErrorTLS(t *testing.T) {
+	const addr = "tcp://127.0.0.1:1234"
+	for _, c := range []struct {
+		tls  bool
+		err  string
+		want string
+	}{
+		{false, `connection error: desc = "error reading server preface: EOF"`, "if it speaks TLS, give its CA"},
+		{false, `connection error: desc = "error reading server preface: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"`, "if it speaks TLS, give its CA"},
+		{false, `connection error: desc = "error reading server preface: http2: frame too large"`, "if it speaks TLS, give its CA"},
+		{false, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:1234: connect: connection refused"`, "start it with `buildkitd`"},
+		{true, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`, "over TLS: "},
+		{true, `write tcp 127.0.0.1:1->127.0.0.1:2: write: broken pipe`, "over TLS: "},
+		{true, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:1234: connect: connection refused"`, "start it with `buildkitd`"},
+	} {
+		msg := (&ConnectError{Addr: addr, TLS: c.tls, Err: errors.New(c.err)}).Error()
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("TLS %v, %s:\n%s\nwant %q", c.tls, c.err, msg, c.want)
+		}
+	}
+}
